@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FixiConfig(AppConfig):
+    name = "fixi"
+    verbose_name = _("Fixi")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,105 @@
+"""Project-wide pieces every app stands on: the base model and the business settings."""
+
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseModel(models.Model):
+    """UUID key (MongoDB rejects auto-increment keys) and creation/update times."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+def _default_sos_timeout():
+    return settings.SOS_TIMEOUT_MINUTES
+
+
+def _default_max_load():
+    return settings.MAX_PRO_LOAD
+
+
+class BusinessSettings(BaseModel):
+    """The one row of business constants a manager tunes in the admin.
+
+    Defaults come from the environment when the row is first created; from then on the
+    admin is the source of truth.
+    """
+
+    SINGLETON_KEY = "default"
+
+    key = models.CharField(max_length=16, unique=True, default=SINGLETON_KEY, editable=False)
+    sos_timeout_minutes = models.PositiveIntegerField(
+        _("SOS timeout (minutes)"),
+        default=_default_sos_timeout,
+        help_text=_("A pro who has not answered a lead within this time is replaced."),
+    )
+    max_pro_load = models.PositiveIntegerField(
+        _("default max load per pro"),
+        default=_default_max_load,
+        help_text=_("Open jobs a pro may hold at once, unless the pro has a cap of its own."),
+    )
+    report_interval_hours = models.PositiveIntegerField(_("SOS report interval (hours)"), default=4)
+    stale_pro_followup_hours = models.PositiveIntegerField(
+        _("ask the pro 'done?' after (hours)"), default=4
+    )
+    stale_customer_check_hours = models.PositiveIntegerField(
+        _("check with the customer after (hours)"), default=24
+    )
+    flood_limit_per_minute = models.PositiveIntegerField(
+        _("messages a minute from one chat before the bot pauses it"), default=12
+    )
+
+    class Meta:
+        verbose_name = _("business settings")
+        verbose_name_plural = _("business settings")
+        ordering = ["key"]
+
+    def __str__(self):
+        return str(_("Business settings"))
+
+    @classmethod
+    def load(cls) -> "BusinessSettings":
+        """The singleton; created on first use. Safe when two processes race to create it."""
+        found = cls.objects.filter(key=cls.SINGLETON_KEY).first()
+        if found is not None:
+            return found
+        try:
+            with transaction.atomic():  # a savepoint, so a lost race leaves the outer block usable
+                return cls.objects.create(key=cls.SINGLETON_KEY)
+        except IntegrityError:
+            return cls.objects.get(key=cls.SINGLETON_KEY)
+
+
+class Heartbeat(BaseModel):
+    """When each background process last did work: the worker, beat. Shown to operators."""
+
+    name = models.CharField(max_length=40, unique=True)
+    seen_at = models.DateTimeField()
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("heartbeat")
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def beat(cls, name: str, detail: str = "") -> None:
+        now = timezone.now()
+        if not cls.objects.filter(name=name).update(seen_at=now, detail=detail):
+            try:
+                with transaction.atomic():
+                    cls.objects.create(name=name, seen_at=now, detail=detail)
+            except IntegrityError:
+                cls.objects.filter(name=name).update(seen_at=now, detail=detail)

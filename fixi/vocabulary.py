@@ -1,0 +1,27 @@
+"""Words every layer shares: the issue types Fixi routes on and the languages it speaks.
+
+Keys are stable: the AI's output, imports, routing and the database all use them.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class IssueType(models.TextChoices):
+    PLUMBING = "plumbing", _("Plumbing")
+    ELECTRICAL = "electrical", _("Electrical")
+    HVAC = "hvac", _("Air conditioning")
+    APPLIANCES = "appliances", _("Appliances")
+    LOCKSMITH = "locksmith", _("Locksmith")
+    HANDYMAN = "handyman", _("Handyman")
+    SEALING = "sealing", _("Waterproofing and damp")
+    OTHER = "other", _("Other")
+
+
+# The trades a pro can practise: every issue type but "other".
+TRADES = [key for key in IssueType.values if key != IssueType.OTHER]
+
+
+class Language(models.TextChoices):
+    HEBREW = "he", _("Hebrew")
+    ENGLISH = "en", _("English")

@@ -1,0 +1,61 @@
+from django.contrib import admin
+from unfold.admin import ModelAdmin, TabularInline
+
+from leads.models import Customer, Lead, LeadEvent, LeadExclusion
+
+
+class LeadEventInline(TabularInline):
+    model = LeadEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "actor", "actor_name", "action", "from_status", "to_status", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class LeadExclusionInline(TabularInline):
+    model = LeadExclusion
+    extra = 0
+    can_delete = False
+    readonly_fields = ["pro", "reason", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Lead)
+class LeadAdmin(ModelAdmin):
+    list_display = [
+        "customer",
+        "status",
+        "issue_type",
+        "city",
+        "pro",
+        "urgent",
+        "appointment_time",
+        "created_at",
+    ]
+    list_filter = ["status", "issue_type", "urgent", "city", "pro"]
+    search_fields = ["customer__name", "customer__phone", "full_address", "description"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "status",
+        "pro",
+        "routing_reason",
+        "assigned_at",
+        "pro_responded_at",
+        "completed_at",
+        "cancelled_at",
+        "last_customer_message_at",
+    ]
+    autocomplete_fields = ["customer", "city"]
+    inlines = [LeadExclusionInline, LeadEventInline]
+
+
+@admin.register(Customer)
+class CustomerAdmin(ModelAdmin):
+    list_display = ["name", "phone", "language", "created_at"]
+    search_fields = ["name", "phone", "chat_id"]
+    list_filter = ["language"]

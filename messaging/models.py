@@ -1,0 +1,129 @@
+"""WhatsApp traffic: every webhook as it arrived, and every message Fixi sends (the outbox)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fixi.models import BaseModel
+
+
+class MessageKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    IMAGE = "image", _("Photo")
+    VIDEO = "video", _("Video")
+    AUDIO = "audio", _("Voice note")
+    DOCUMENT = "document", _("Document")
+    LOCATION = "location", _("Location")
+    BUTTON = "button", _("Button reply")
+    STATUS = "status", _("Delivery status")
+    STATE = "state", _("Instance state")
+    OTHER = "other", _("Other")
+
+
+class ProcessingState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    PROCESSING = "processing", _("Processing")
+    DONE = "done", _("Done")
+    IGNORED = "ignored", _("Ignored")
+    FAILED = "failed", _("Failed")
+
+
+class InboundMessage(BaseModel):
+    """One Green API webhook, stored before anything acts on it.
+
+    Unique on (webhook type, provider message id, status): Green API resends a webhook
+    until it gets a 200, and a status webhook repeats the message id once per status.
+    """
+
+    webhook_type = models.CharField(_("webhook type"), max_length=40)
+    provider_message_id = models.CharField(_("provider message id"), max_length=128)
+    status = models.CharField(_("delivery status"), max_length=20, blank=True, default="")
+    chat_id = models.CharField(_("chat id"), max_length=64, blank=True, db_index=True)
+    sender_name = models.CharField(_("sender name"), max_length=120, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=MessageKind, default=MessageKind.OTHER
+    )
+    text = models.TextField(_("text"), blank=True)
+    media_url = models.URLField(_("media link"), max_length=1000, blank=True)
+    media_mime_type = models.CharField(_("media type"), max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    raw = models.JSONField(_("payload"), default=dict)
+    state = models.CharField(
+        _("processing"),
+        max_length=20,
+        choices=ProcessingState,
+        default=ProcessingState.PENDING,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("inbound message")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook_type", "provider_message_id", "status"],
+                name="inbound_message_unique_delivery",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="inbound_state_created"),
+            models.Index(fields=["chat_id", "created_at"], name="inbound_chat_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.chat_id}: {self.text[:40]}"
+
+
+class OutboundKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    BUTTONS = "buttons", _("Buttons")
+    FILE = "file", _("File")
+
+
+class OutboundStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+    NO_ACCOUNT = "noAccount", _("No WhatsApp account")
+
+
+class OutboundMessage(BaseModel):
+    """The outbox: a message is a row here before it is a request to Green API."""
+
+    chat_id = models.CharField(_("chat id"), max_length=64)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=OutboundKind, default=OutboundKind.TEXT
+    )
+    text = models.TextField(_("text"))
+    buttons = models.JSONField(
+        _("buttons"), default=list, blank=True, help_text=_('[{"id": "1", "text": "אשר"}]')
+    )
+    file_url = models.URLField(_("file link"), max_length=1000, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OutboundStatus, default=OutboundStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    provider_message_id = models.CharField(
+        _("provider message id"), max_length=128, blank=True, db_index=True
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # What the message is about (e.g. "lead:<uuid>"), without messaging knowing leads.
+    topic = models.CharField(_("about"), max_length=80, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("outbound message")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbound_status_next"),
+            models.Index(fields=["chat_id", "created_at"], name="outbound_chat_created"),
+        ]
+
+    def __str__(self):
+        return f"→ {self.chat_id}: {self.text[:40]}"

@@ -1,0 +1,160 @@
+"""Professionals: who they are, where they work, what they do and what they charge."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fixi.models import BaseModel
+from fixi.phones import chat_id_for, normalize_phone
+from fixi.vocabulary import TRADES, IssueType
+
+WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+
+
+def default_working_hours() -> dict:
+    """Sunday to Thursday 08:00–18:00, Friday until 13:00, no Shabbat work."""
+    hours = {day: [["08:00", "18:00"]] for day in WEEKDAYS[:5]}
+    hours["fri"] = [["08:00", "13:00"]]
+    hours["sat"] = []
+    return hours
+
+
+class City(BaseModel):
+    """A canonical city or local council, named in Hebrew and English."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name_he = models.CharField(_("name (Hebrew)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+
+    def __str__(self):
+        return f"{self.name_he} / {self.name_en}"
+
+
+class Tone(models.TextChoices):
+    WARM = "warm", _("Warm and personal")
+    PROFESSIONAL = "professional", _("Professional and precise")
+    DIRECT = "direct", _("Short and direct")
+    FRIENDLY = "friendly", _("Friendly, with humour")
+
+
+class Pro(BaseModel):
+    name = models.CharField(_("name"), max_length=120)
+    phone = models.CharField(_("WhatsApp phone"), max_length=20, unique=True)
+    chat_id = models.CharField(_("WhatsApp chat id"), max_length=40, unique=True, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    rating = models.FloatField(
+        _("rating"),
+        default=0.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(5.0)],
+    )
+    review_count = models.PositiveIntegerField(_("reviews"), default=0)
+    max_load = models.PositiveIntegerField(
+        _("max open jobs"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the default from the business settings."),
+    )
+    current_load = models.PositiveIntegerField(_("open jobs"), default=0, editable=False)
+    last_assigned_at = models.DateTimeField(_("last assigned"), null=True, blank=True)
+    persona = models.TextField(
+        _("persona"),
+        blank=True,
+        help_text=_("How the bot speaks for this pro: background, style, what to stress."),
+    )
+    tone = models.CharField(_("tone"), max_length=20, choices=Tone, default=Tone.WARM)
+    working_hours = models.JSONField(
+        _("working hours"),
+        default=default_working_hours,
+        help_text=_('Per weekday, e.g. {"sun": [["08:00", "18:00"]], "sat": []}.'),
+    )
+    cities = models.ManyToManyField(City, through="ServiceArea", related_name="pros", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("pro")
+        verbose_name_plural = _("pros")
+        indexes = [models.Index(fields=["active", "-rating"], name="pro_active_rating")]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.phone = normalize_phone(self.phone)
+        self.chat_id = chat_id_for(self.phone)
+        if kwargs.get("update_fields") is not None and "phone" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "chat_id"}
+        super().save(*args, **kwargs)
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name else ""
+
+    @property
+    def trade_keys(self) -> list[str]:
+        return sorted(trade.trade for trade in self.trades.all())
+
+
+class ServiceArea(BaseModel):
+    """A city a pro serves (a related row, so routing can filter on it on any backend)."""
+
+    pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="service_areas")
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="service_areas")
+
+    class Meta:
+        ordering = ["city__name_en"]
+        verbose_name = _("service area")
+        constraints = [
+            models.UniqueConstraint(fields=["pro", "city"], name="service_area_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.pro} — {self.city}"
+
+
+class ProTrade(BaseModel):
+    pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="trades")
+    trade = models.CharField(
+        _("trade"),
+        max_length=20,
+        choices=[(key, IssueType(key).label) for key in TRADES],
+        db_index=True,
+    )
+
+    class Meta:
+        ordering = ["trade"]
+        verbose_name = _("trade")
+        constraints = [
+            models.UniqueConstraint(fields=["pro", "trade"], name="pro_trade_unique"),
+        ]
+
+    def __str__(self):
+        return self.get_trade_display()
+
+
+class PriceItem(BaseModel):
+    """One line of a pro's price list, in shekels. Quotes to customers come from here."""
+
+    pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="price_items")
+    service = models.CharField(_("service"), max_length=120)
+    price = models.DecimalField(
+        _("price (₪)"),
+        max_digits=9,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pro", "price"]
+        verbose_name = _("price item")
+        verbose_name_plural = _("price list")
+
+    def __str__(self):
+        return f"{self.service}: ₪{self.price:,.0f}"

@@ -1,0 +1,61 @@
+"""The first real task: a stored WhatsApp message becomes a known customer, exactly once."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from leads.models import Customer
+from leads.workflow import process_inbound
+from messaging import inbox
+from messaging.models import InboundMessage, MessageKind, ProcessingState
+from tests.factories import InboundMessageFactory
+
+
+@pytest.mark.django_db
+def test_a_message_creates_its_customer_once():
+    message = InboundMessageFactory(chat_id="972501112233@c.us", sender_name="Moshe Peretz")
+
+    first = process_inbound(message.pk)
+    second = process_inbound(message.pk)
+
+    assert (first, second) == ("processed", "skipped")
+    customer = Customer.objects.get(chat_id="972501112233@c.us")
+    assert (customer.name, customer.phone) == ("Moshe Peretz", "972501112233")
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == (ProcessingState.DONE, 1)
+
+
+@pytest.mark.django_db
+def test_status_webhooks_are_not_conversation():
+    message = InboundMessageFactory(kind=MessageKind.STATUS, webhook_type="outgoingMessageStatus")
+
+    assert process_inbound(message.pk) == "ignored"
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_abandoned_claim_can_be_taken_again():
+    message = InboundMessageFactory()
+    assert inbox.claim(message.pk) is not None
+    assert inbox.claim(message.pk) is None  # a live claim is exclusive
+
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    InboundMessage.objects.filter(pk=message.pk).update(updated_at=long_ago)
+
+    assert process_inbound(message.pk) == "processed"
+
+
+@pytest.mark.django_db
+def test_recovery_requeues_only_stuck_messages(monkeypatch):
+    sent = []
+    monkeypatch.setattr(inbox.celery_app, "send_task", lambda name, args: sent.append(args[0]))
+    stuck = InboundMessageFactory()
+    InboundMessage.objects.filter(pk=stuck.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    InboundMessageFactory()  # just arrived: its own task is on the way
+    InboundMessageFactory(state=ProcessingState.DONE)
+
+    assert inbox.requeue_unprocessed(older_than_seconds=60) == 1
+    assert sent == [str(stuck.pk)]
