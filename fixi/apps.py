@@ -6,3 +6,6 @@ class FixiConfig(AppConfig):
     name = "fixi"
     verbose_name = _("Fixi")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from fixi import checks  # noqa: F401  (registers the deployment checks)

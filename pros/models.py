@@ -155,6 +155,9 @@ class PriceItem(BaseModel):
         ordering = ["pro", "price"]
         verbose_name = _("price item")
         verbose_name_plural = _("price list")
+        constraints = [
+            models.UniqueConstraint(fields=["pro", "service"], name="price_item_unique_service"),
+        ]
 
     def __str__(self):
         return f"{self.service}: ₪{self.price:,.0f}"

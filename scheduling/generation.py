@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from pros.models import WEEKDAYS, Pro
 from scheduling.models import Slot
@@ -55,7 +56,14 @@ def _windows(pro, day, start, end):
     return [(parse_hhmm(a), parse_hhmm(b)) for a, b in (pro.working_hours or {}).get(key, [])]
 
 
+def _aware(local: dt.datetime, tz: ZoneInfo) -> dt.datetime | None:
+    """The UTC instant of a local wall-clock time; None for times the clock skips."""
+    instant = local.replace(tzinfo=tz).astimezone(dt.UTC)
+    return instant if instant.astimezone(tz).replace(tzinfo=None) == local else None
+
+
 def candidate_starts(pro, day, start, end, duration, early_close) -> list[tuple]:
+    """(start, end) in UTC for each slot of the day; a slot lasts `duration` of real time."""
     tz = ZoneInfo(settings.TIME_ZONE)
     slots = []
     for window_start, window_end in _windows(pro, day, start, end):
@@ -64,7 +72,9 @@ def candidate_starts(pro, day, start, end, duration, early_close) -> list[tuple]
         cursor = dt.datetime.combine(day, window_start)
         limit = dt.datetime.combine(day, window_end)
         while cursor + duration <= limit:
-            slots.append((cursor.replace(tzinfo=tz), (cursor + duration).replace(tzinfo=tz)))
+            instant = _aware(cursor, tz)
+            if instant is not None:
+                slots.append((instant, instant + duration))
             cursor += duration
     return slots
 
@@ -78,8 +88,14 @@ def generate_slots(
     start: dt.time | None = None,
     end: dt.time | None = None,
     include_holidays: bool = False,
+    not_before: dt.datetime | None = None,
 ) -> GenerationResult:
-    """Create the pro's free slots for `days` days from `first_day`. Idempotent."""
+    """Create the pro's free slots for `days` days from `first_day`. Idempotent.
+
+    `include_holidays` also generates on Shabbat and holidays, with no early close on
+    their eves. Slots that would start before `not_before` (default: now), or overlap a
+    slot the pro already has (say, one made earlier with another duration), are left out.
+    """
     if duration <= dt.timedelta(0):
         raise ValueError("duration must be positive")
     last_day = first_day + dt.timedelta(days=days - 1)
@@ -97,26 +113,41 @@ def generate_slots(
             day.weekday() == SATURDAY - 1 or bool(day_off_reason(tomorrow, rest_days))
         )
         wanted += candidate_starts(pro, day, start, end, duration, early_close)
-    existing = set(
-        Slot.objects.filter(pro=pro, start__in=[s for s, _ in wanted]).values_list(
-            "start", flat=True
+    not_before = not_before or timezone.now()
+    wanted = [(s, e) for s, e in wanted if s >= not_before]
+    if not wanted:
+        return result
+    taken = list(
+        Slot.objects.filter(pro=pro, start__lt=wanted[-1][1], end__gt=wanted[0][0]).values_list(
+            "start", "end"
         )
     )
-    new = [Slot(pro=pro, start=s, end=e) for s, e in wanted if s not in existing]
+    new = [Slot(pro=pro, start=s, end=e) for s, e in wanted if not _overlaps(s, e, taken)]
     result.existing = len(wanted) - len(new)
-    result.created = _create(new)
+    result.created = _create(pro, new)
     return result
 
 
-def _create(slots: list[Slot]) -> int:
+def _overlaps(start, end, taken) -> bool:
+    return any(start < other_end and other_start < end for other_start, other_end in taken)
+
+
+def _create(pro, slots: list[Slot]) -> int:
+    if not slots:
+        return 0
     try:
         with transaction.atomic():
             Slot.objects.bulk_create(slots)
         return len(slots)
     except IntegrityError:
-        # Another generator ran at the same time: keep what it made, add the rest.
+        # Another generator ran at the same time (on MongoDB the rows before the clash may
+        # be in): add what is still missing one by one.
+        starts = [slot.start for slot in slots]
+        there = set(Slot.objects.filter(pro=pro, start__in=starts).values_list("start", flat=True))
         created = 0
         for slot in slots:
+            if slot.start in there:
+                continue
             try:
                 with transaction.atomic():
                     slot.save(force_insert=True)

@@ -57,3 +57,12 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
     )
 
     assert result.stdout.split() == ["503", "database"], result.stderr
+
+
+def test_probes_answer_any_host_and_plain_http(client, settings):
+    settings.ALLOWED_HOSTS = ["fixi.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = client.get("/healthz", HTTP_HOST="10.0.0.7")
+
+    assert response.status_code == 200

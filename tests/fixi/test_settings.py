@@ -59,6 +59,7 @@ def test_debug_generates_a_throwaway_key(tmp_path):
         ("MAX_PRO_LOAD", "0", "MAX_PRO_LOAD=0 must be at least 1"),
         ("DATABASE_URL", "postgres://db/fixi", "scheme 'postgres' is not supported"),
         ("GREEN_API_URL", "api.green-api.com", "must be a URL"),
+        ("LOG_LEVEL", "chatty", "LOG_LEVEL='CHATTY'"),
     ],
 )
 def test_bad_values_fail_loudly_naming_the_variable(tmp_path, name, value, message):
@@ -83,6 +84,9 @@ def test_deploy_check_is_clean_with_production_environment(tmp_path):
         ALLOWED_HOSTS="fixi.example.com",
         CSRF_TRUSTED_ORIGINS="https://fixi.example.com",
         SECURE_SSL_REDIRECT="1",
+        SECURE_HSTS_PRELOAD="1",
+        DATABASE_URL="mongodb://127.0.0.1:1/fixi",
+        CELERY_BROKER_URL="redis://127.0.0.1:1/0",
         GREEN_API_ID="1101000001",
         GREEN_API_TOKEN="token",
         GREEN_API_WEBHOOK_TOKEN="webhook-token",
@@ -118,3 +122,21 @@ def test_time_language_and_hashing(settings):
     assert settings.TIME_ZONE == "Asia/Jerusalem"
     assert [code for code, _ in settings.LANGUAGES] == ["he", "en"]
     assert settings.PASSWORD_HASHERS[0].endswith("BCryptSHA256PasswordHasher")
+
+
+def test_deploy_check_warns_about_development_backends(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
+    env.update(DEBUG="0", SECRET_KEY="s" * 60, DATABASE_URL="sqlite:///" + str(tmp_path / "x"))
+    env.pop("CELERY_BROKER_URL", None)
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    output = result.stdout + result.stderr
+    assert "fixi.W020" in output and "fixi.W021" in output
