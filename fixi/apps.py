@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class FixiConfig(AppConfig):
     name = "fixi"
     verbose_name = _("Fixi")
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
         from fixi import checks  # noqa: F401  (registers the deployment checks)

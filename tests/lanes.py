@@ -10,7 +10,6 @@ A lane fails when pytest fails or runs no test at all (pytest's exit code 5).
 import os
 import subprocess
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,8 +100,8 @@ def migrations_check_on_mongo() -> int:
         return 1
     from tests.mongo_wire import MongoWireServer
 
-    server = MongoWireServer(Path(tempfile.mkdtemp(prefix="fixi-mongo-")))
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": server.start() + "fixi"}
+    server = MongoWireServer(in_memory=True).start()
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": server.uri + "fixi"}
     try:
         command = [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"]
         return subprocess.call(command, cwd=ROOT, env=env)

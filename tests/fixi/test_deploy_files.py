@@ -6,7 +6,6 @@ checks and volumes production relies on, and the image runs as a non-root user.
 """
 
 import ast
-import importlib.util
 import re
 from pathlib import Path
 
@@ -216,29 +215,3 @@ def test_dockerfile_is_multi_stage_and_installs_from_the_lock_without_dev_extras
 def test_dockerignore_keeps_local_state_and_secrets_out_of_the_image():
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert {".env", ".venv", "var", ".git"} <= set(ignored)
-
-
-# --- the health check script ------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def healthcheck():
-    path = ROOT / "scripts" / "healthcheck.py"
-    spec = importlib.util.spec_from_file_location("fixi_container_healthcheck", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.mark.parametrize(
-    ("allowed_hosts", "host"),
-    [
-        ("fixi.example.com,localhost", "fixi.example.com"),
-        (" .example.com ", "example.com"),
-        ("*", "localhost"),
-        ("", "localhost"),
-        (",,", "localhost"),
-    ],
-)
-def test_healthcheck_sends_a_host_django_allows(healthcheck, allowed_hosts, host):
-    assert healthcheck.probe_host(allowed_hosts) == host
