@@ -94,6 +94,13 @@ def _fast_mongo_flush() -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
+    from django.conf import settings
+
+    # Production's manifest storage needs `collectstatic` first; pages under test only
+    # need the URLs.
+    settings.STORAGES["staticfiles"]["BACKEND"] = (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
     if LANE == "mongo":
         _fast_mongo_flush()
     if LANE == "e2e":
