@@ -10,6 +10,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     "Worker heartbeat": ("fixi.heartbeat", 60),
     "Recover unprocessed WhatsApp messages": ("messaging.requeue_unprocessed", 120),
+    "Resend lost outgoing WhatsApp messages": ("messaging.resend_due", 60),
 }
 
 

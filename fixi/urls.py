@@ -5,12 +5,16 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from fixi import health
+from messaging.webhook import webhook
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("webhook", webhook, name="webhook"),
+    path("webhook/", webhook),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("simulator/", include("messaging.simulator_urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]
 

@@ -25,3 +25,12 @@ TRADES = [key for key in IssueType.values if key != IssueType.OTHER]
 class Language(models.TextChoices):
     HEBREW = "he", _("Hebrew")
     ENGLISH = "en", _("English")
+
+
+def language_of(text: str) -> str | None:
+    """'he' when the text has Hebrew letters, 'en' when it has Latin ones, else None."""
+    if any("\u05d0" <= ch <= "\u05ea" for ch in text or ""):
+        return Language.HEBREW
+    if any(ch.isascii() and ch.isalpha() for ch in text or ""):
+        return Language.ENGLISH
+    return None

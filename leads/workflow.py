@@ -2,9 +2,17 @@
 
 import logging
 
+from django.db import transaction
+from django.utils import timezone
+
+from fixi.models import BusinessSettings
+from fixi.vocabulary import language_of
+from leads import texts
 from leads.customers import customer_for_chat
-from messaging import inbox
-from messaging.models import MessageKind, ProcessingState
+from leads.models import OPEN_STATUSES, Actor, Customer, Lead, LeadEvent, LeadStatus
+from messaging import greenapi, inbox, outbox
+from messaging.media import MediaRejected, store_inbound_media
+from messaging.models import InboundMessage, MessageKind, ProcessingState
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +25,7 @@ CONVERSATION_KINDS = {
     MessageKind.LOCATION,
     MessageKind.BUTTON,
 }
+MEDIA_KINDS = {MessageKind.IMAGE, MessageKind.VIDEO, MessageKind.AUDIO, MessageKind.DOCUMENT}
 
 
 def process_inbound(inbound_id) -> str:
@@ -28,10 +37,77 @@ def process_inbound(inbound_id) -> str:
         inbox.finish(message.pk, ProcessingState.IGNORED)
         return "ignored"
     try:
-        customer_for_chat(message.chat_id, message.sender_name)
+        outcome = _converse(message)
+    except greenapi.GreenApiError as error:
+        if not error.retryable:
+            raise
+        inbox.release(message.pk, error.reason)  # the recovery sweep tries again
+        return "retry"
     except Exception as error:
         inbox.finish(message.pk, ProcessingState.FAILED, f"{error.__class__.__name__}: {error}")
         raise
-    inbox.finish(message.pk)
-    log.info("processed inbound message %s", message.pk)
+    final = ProcessingState.IGNORED if outcome == "flood" else ProcessingState.DONE
+    inbox.finish(message.pk, final)
+    log.info("inbound message %s: %s", message.pk, outcome)
+    return outcome
+
+
+def _converse(message: InboundMessage) -> str:
+    customer = customer_for_chat(message.chat_id, message.sender_name)
+    language = language_of(message.text) or customer.language
+    limit = BusinessSettings.load().flood_limit_per_minute
+    rank = inbox.flood_rank(message)
+    if rank > limit:
+        if rank == limit + 1:  # exactly one notice per burst, whichever worker gets here
+            outbox.queue_text(message.chat_id, texts.text("flood", language), topic="flood")
+        return "flood"
+    lead, created = open_lead_for(customer, language)
+    _add_to_lead(lead, message)
+    if created:
+        greeting = texts.text("received", language, name=texts.name_part(customer.name))
+        outbox.queue_text(message.chat_id, greeting, topic=f"lead:{lead.pk}")
     return "processed"
+
+
+def open_lead_for(customer: Customer, language: str) -> tuple[Lead, bool]:
+    """The customer's open lead, or a new one when the last was completed or cancelled."""
+    lead = customer.leads.filter(status__in=OPEN_STATUSES).order_by("-created_at").first()
+    if lead is not None:
+        return lead, False
+    with transaction.atomic():
+        lead = Lead.objects.create(customer=customer, language=language)
+        LeadEvent.objects.create(
+            lead=lead,
+            actor=Actor.CUSTOMER,
+            actor_name=customer.name,
+            action="created",
+            to_status=LeadStatus.NEW,
+            reason="first message from the customer",
+        )
+    return lead, True
+
+
+def _add_to_lead(lead: Lead, message: InboundMessage) -> None:
+    """Keep the customer's words and files on the lead, for the AI and the admin."""
+    if message.text and message.kind != MessageKind.BUTTON:
+        description = f"{lead.description}\n{message.text}".strip()
+        Lead.objects.filter(pk=lead.pk).update(description=description[:10_000])
+    if message.kind in MEDIA_KINDS:
+        _attach_media(lead, message)
+    Lead.objects.filter(pk=lead.pk).update(last_customer_message_at=timezone.now())
+
+
+def _attach_media(lead: Lead, message: InboundMessage) -> None:
+    try:
+        stored = store_inbound_media(message).as_dict()
+    except MediaRejected as error:
+        log.warning("media of %s not kept: %s", message.pk, error)
+        return
+    except greenapi.GreenApiError as error:
+        if error.retryable:
+            raise  # the message stays for the recovery sweep
+        log.warning("media of %s not fetched: %s", message.pk, error.reason)
+        return
+    lead.refresh_from_db(fields=["media"])
+    if not any(item.get("message_id") == stored["message_id"] for item in lead.media):
+        Lead.objects.filter(pk=lead.pk).update(media=[*lead.media, stored])

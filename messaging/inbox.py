@@ -1,22 +1,76 @@
-"""The inbound side of the channel: claiming stored webhooks for processing, exactly once.
+"""The inbound side of the channel: storing webhooks, and claiming them for processing
+exactly once.
 
-The webhook view stores; a worker claims with a conditional update and only the caller
-whose update changed a row goes on. A claim older than the task time limit is treated as
-abandoned (the worker died), so redelivery can take it again.
+The webhook stores a delivery once (a unique key makes a resend a no-op) and hands it to
+the workers after the row is committed. A worker claims with a conditional update and
+only the caller whose update changed a row goes on. A claim older than the task time
+limit is treated as abandoned (the worker died), so redelivery can take it again.
 """
 
+import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.transaction import on_commit
 from django.utils import timezone
 
 from fixi.celery import app as celery_app
 from messaging.models import InboundMessage, ProcessingState
+from messaging.payloads import INCOMING, STATE, STATUS, normalise, storable
 
-PROCESS_TASK = "leads.process_inbound_message"
+log = logging.getLogger(__name__)
+
+PROCESS_TASK = "leads.process_inbound_message"  # conversation: the leads workflow
+EVENT_TASK = "messaging.process_event"  # delivery statuses and instance states
 RECOVERY_BATCH_SIZE = 200
+FLOOD_WINDOW = timedelta(minutes=1)
+
+
+@dataclass
+class Ingested:
+    outcome: str  # stored | duplicate | ignored
+    inbound_id: object = None
+
+
+def task_for(webhook_type: str) -> str | None:
+    if webhook_type == INCOMING:
+        return PROCESS_TASK
+    if webhook_type in (STATUS, STATE):
+        return EVENT_TASK
+    return None
+
+
+def ingest(payload: dict) -> Ingested:
+    """Store one webhook body (a dict) and hand it on; a resend is acknowledged, not kept."""
+    message = normalise(payload)
+    task = task_for(message.webhook_type)
+    try:
+        with transaction.atomic():
+            row = InboundMessage.objects.create(
+                webhook_type=message.webhook_type,
+                provider_message_id=message.provider_message_id,
+                status=message.status,
+                chat_id=message.chat_id,
+                sender_name=message.sender_name,
+                kind=message.kind,
+                text=message.text,
+                media_url=message.media_url,
+                media_mime_type=message.media_mime_type,
+                button_id=message.button_id,
+                quoted_message_id=message.quoted_message_id,
+                sent_at=message.sent_at,
+                raw=storable(payload),
+                state=ProcessingState.PENDING if task else ProcessingState.IGNORED,
+            )
+    except IntegrityError:
+        return Ingested("duplicate")
+    if task is None:
+        return Ingested("ignored", row.pk)
+    _enqueue(task, row.pk)
+    return Ingested("stored", row.pk)
 
 
 def _abandoned_before():
@@ -46,9 +100,43 @@ def finish(inbound_id, state=ProcessingState.DONE, error: str = "") -> bool:
     )
 
 
+def release(inbound_id, error: str = "") -> bool:
+    """Give a claimed message back, to be processed again later."""
+    return bool(
+        InboundMessage.objects.filter(pk=inbound_id, state=ProcessingState.PROCESSING).update(
+            state=ProcessingState.PENDING, error=error[:2000]
+        )
+    )
+
+
+def _enqueue(task: str, inbound_id) -> None:
+    """Hand a stored message to the workers once the row that holds it is committed.
+
+    A broker that is down does not fail the webhook: the row is stored, and the recovery
+    sweep enqueues it later.
+    """
+
+    def publish():
+        try:
+            celery_app.send_task(task, args=[str(inbound_id)])
+        except Exception:
+            log.warning("could not enqueue inbound message %s", inbound_id, exc_info=True)
+
+    on_commit(publish)
+
+
 def enqueue_processing(inbound_id) -> None:
-    """Hand a stored message to the workers once the row that holds it is committed."""
-    on_commit(lambda: celery_app.send_task(PROCESS_TASK, args=[str(inbound_id)]))
+    _enqueue(PROCESS_TASK, inbound_id)
+
+
+def flood_rank(message: InboundMessage) -> int:
+    """This message's place among the chat's messages of the last minute (1 = first)."""
+    return InboundMessage.objects.filter(
+        chat_id=message.chat_id,
+        webhook_type=INCOMING,
+        created_at__gt=message.created_at - FLOOD_WINDOW,
+        created_at__lte=message.created_at,
+    ).count()
 
 
 def requeue_unprocessed(older_than_seconds: int = 60, batch_size: int = RECOVERY_BATCH_SIZE) -> int:

@@ -45,6 +45,8 @@ class InboundMessage(BaseModel):
     text = models.TextField(_("text"), blank=True)
     media_url = models.URLField(_("media link"), max_length=1000, blank=True)
     media_mime_type = models.CharField(_("media type"), max_length=100, blank=True)
+    button_id = models.CharField(_("button pressed"), max_length=64, blank=True)
+    quoted_message_id = models.CharField(_("in reply to"), max_length=128, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     raw = models.JSONField(_("payload"), default=dict)
     state = models.CharField(

@@ -13,3 +13,27 @@ def admin_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-For-tests-1")
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def broker_queue(settings):
+    """What has been published to the (test-private) embedded broker: [(task, args)]."""
+    import base64
+    import json
+
+    folder = settings.BROKER_QUEUE_DIR
+    for stale in folder.iterdir():
+        stale.unlink()
+
+    def published() -> list[tuple[str, list]]:
+        found = []
+        for path in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns):
+            message = json.loads(path.read_text())
+            body = json.loads(base64.b64decode(message["body"]))
+            found.append((message["headers"]["task"], body[0]))
+        return found
+
+    return published
+
+
+from tests.fakes.green_api import fake_green_api  # noqa: E402, F401  (fixture)

@@ -11,6 +11,7 @@ chosen by FIXI_TEST_LANE picks the database and broker:
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,20 @@ def pytest_configure(config):
     settings.STORAGES["staticfiles"]["BACKEND"] = (
         "django.contrib.staticfiles.storage.StaticFilesStorage"
     )
+    if LANE != "e2e":
+        # A private embedded broker and media folder: a developer's running worker must
+        # never pick up what the tests enqueue.
+        scratch = Path(tempfile.mkdtemp(prefix="fixi-tests-"))
+        queue = scratch / "broker"
+        queue.mkdir()
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS = {
+            **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+            "control_folder": str(scratch / "control"),
+        }
+        settings.BROKER_QUEUE_DIR = queue
+        settings.MEDIA_ROOT = scratch / "media"
     if LANE == "mongo":
         _fast_mongo_flush()
     if LANE == "e2e":

@@ -1,0 +1,49 @@
+"""Answers to button messages: a press, a number, or a word, all read the same way.
+
+Buttons do not render on every WhatsApp client, so every button message also lists its
+options by number, and people type "1", "אשר" or "approve" instead of pressing.
+"""
+
+import re
+
+SYNONYMS = [
+    {"אשר", "אישור", "מאשר", "מאשרת", "כן", "approve", "approved", "accept", "yes", "ok"},
+    {"דחה", "דחייה", "דוחה", "לא", "reject", "decline", "no"},
+    {"ביטול", "בטל", "cancel"},
+    {"אישור הגעה", "confirm"},
+    {"שינוי מועד", "reschedule"},
+]
+_NUMBER = re.compile(r"^\s*([1-9])\s*[.)]?\s*$")
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+
+
+def _word(text: str) -> str:
+    return _PUNCTUATION.sub("", text or "").strip().casefold()
+
+
+def numbered_fallback(buttons: list[dict], language: str = "he") -> str:
+    """'1 - אשר / 2 - דחה' lines that make a button message answerable by text."""
+    lines = [f"{index} - {button['text']}" for index, button in enumerate(buttons, 1)]
+    prompt = "אפשר גם להשיב במספר:" if language == "he" else "You can also reply with a number:"
+    return prompt + "\n" + "\n".join(lines)
+
+
+def match_choice(buttons: list[dict], button_id: str = "", text: str = "") -> dict | None:
+    """The button an answer means, or None. `buttons` are [{"id", "text"}] in order."""
+    if button_id:
+        found = next((b for b in buttons if b["id"] == button_id), None)
+        if found:
+            return found
+    number = _NUMBER.match(text or "")
+    if number and int(number.group(1)) <= len(buttons):
+        return buttons[int(number.group(1)) - 1]
+    word = _word(text)
+    if not word:
+        return None
+    for button in buttons:
+        if _word(button["text"]) == word:
+            return button
+    group = next((g for g in SYNONYMS if word in g), None)
+    if group:
+        return next((b for b in buttons if _word(b["text"]) in group), None)
+    return None

@@ -1,0 +1,206 @@
+"""Green API webhook payloads, normalised into one internal message.
+
+Every documented shape is read: text, extended text, both quoted-reply forms, image,
+video, audio/voice note, document, location, and the three button-reply shapes (with the
+field spellings seen in real traffic). Anything else is kept as `other` with its raw
+payload, never rejected: Green API resends what we refuse.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from messaging.models import MessageKind
+
+
+class PayloadError(ValueError):
+    """The body is JSON but not a webhook we can store (no type)."""
+
+
+INCOMING = "incomingMessageReceived"
+OUTGOING_TYPES = {"outgoingMessageReceived", "outgoingAPIMessageReceived"}
+STATUS = "outgoingMessageStatus"
+STATE = "stateInstanceChanged"
+
+FILE_KINDS = {
+    "imageMessage": MessageKind.IMAGE,
+    "videoMessage": MessageKind.VIDEO,
+    "audioMessage": MessageKind.AUDIO,
+    "documentMessage": MessageKind.DOCUMENT,
+}
+BUTTON_TYPES = {
+    "interactiveButtonsResponse",
+    "buttonsResponseMessage",
+    "templateButtonsReplyMessage",
+    "templateButtonReplyMessage",
+}
+
+
+@dataclass
+class Normalised:
+    webhook_type: str
+    provider_message_id: str
+    status: str = ""
+    chat_id: str = ""
+    sender_name: str = ""
+    kind: str = MessageKind.OTHER
+    text: str = ""
+    media_url: str = ""
+    media_mime_type: str = ""
+    file_name: str = ""
+    button_id: str = ""
+    quoted_message_id: str = ""
+    location: dict = field(default_factory=dict)
+    sent_at: dt.datetime | None = None
+    state: str = ""
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value) -> str:
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return str(value)
+
+
+def _timestamp(value) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def normalise(payload: dict) -> Normalised:
+    """The internal message for a webhook body (already known to be a JSON object)."""
+    webhook_type = _str(payload.get("typeWebhook")).strip()
+    if not webhook_type:
+        raise PayloadError("typeWebhook is missing")
+    message = Normalised(
+        webhook_type=webhook_type[:40],
+        provider_message_id=_str(payload.get("idMessage"))[:128],
+        sent_at=_timestamp(payload.get("timestamp")),
+    )
+    if webhook_type == STATUS:
+        _read_status(message, payload)
+    elif webhook_type == STATE:
+        _read_state(message, payload)
+    else:
+        _read_sender(message, _dict(payload.get("senderData")))
+        _read_message_data(message, _dict(payload.get("messageData")))
+    if not message.provider_message_id:
+        message.provider_message_id = _synthetic_id(message, payload)
+    return message
+
+
+def _synthetic_id(message: Normalised, payload: dict) -> str:
+    """Webhooks without idMessage (state, calls) are keyed by what makes them distinct."""
+    instance = _str(_dict(payload.get("instanceData")).get("idInstance"))
+    stamp = _str(payload.get("timestamp"))
+    return f"{message.webhook_type}:{instance}:{stamp}:{message.state}"[:128]
+
+
+def _read_status(message: Normalised, payload: dict) -> None:
+    message.kind = MessageKind.STATUS
+    message.status = _str(payload.get("status"))[:20]
+    message.chat_id = _str(payload.get("chatId"))[:64]
+    message.text = _str(payload.get("description"))[:500]
+
+
+def _read_state(message: Normalised, payload: dict) -> None:
+    message.kind = MessageKind.STATE
+    message.state = _str(payload.get("stateInstance"))[:40]
+    message.text = message.state
+
+
+def _read_sender(message: Normalised, sender: dict) -> None:
+    message.chat_id = _str(sender.get("chatId"))[:64]
+    name = sender.get("senderName") or sender.get("senderContactName") or sender.get("chatName")
+    message.sender_name = _str(name)[:120]
+
+
+def _read_message_data(message: Normalised, data: dict) -> None:
+    type_message = _str(data.get("typeMessage"))
+    quoted = _dict(data.get("quotedMessage"))
+    message.quoted_message_id = _str(quoted.get("stanzaId"))[:128]
+    if type_message == "textMessage":
+        message.kind = MessageKind.TEXT
+        message.text = _str(_dict(data.get("textMessageData")).get("textMessage"))
+    elif type_message in ("extendedTextMessage", "quotedMessage"):
+        message.kind = MessageKind.TEXT
+        extended = _dict(data.get("extendedTextMessageData"))
+        message.text = _str(extended.get("text")) or _str(extended.get("description"))
+    elif type_message in FILE_KINDS:
+        _read_file(message, FILE_KINDS[type_message], _dict(data.get("fileMessageData")))
+    elif type_message == "locationMessage":
+        _read_location(message, _dict(data.get("locationMessageData")))
+    elif type_message in BUTTON_TYPES:
+        _read_button(message, data, type_message)
+    else:
+        message.kind = MessageKind.OTHER
+    message.text = message.text[:20_000]
+
+
+def _read_file(message: Normalised, kind: str, file_data: dict) -> None:
+    message.kind = kind
+    message.text = _str(file_data.get("caption"))
+    message.media_url = _str(file_data.get("downloadUrl"))[:1000]
+    message.media_mime_type = _str(file_data.get("mimeType"))[:100]
+    message.file_name = _str(file_data.get("fileName"))[:200]
+
+
+def _read_location(message: Normalised, location: dict) -> None:
+    message.kind = MessageKind.LOCATION
+    message.location = {
+        key: location[key]
+        for key in ("latitude", "longitude", "nameLocation", "address")
+        if isinstance(location.get(key), (int, float, str))
+    }
+    message.text = ", ".join(
+        _str(location.get(key)) for key in ("nameLocation", "address") if location.get(key)
+    )
+
+
+def _read_button(message: Normalised, data: dict, type_message: str) -> None:
+    """Three shapes, with the field spellings seen in real traffic."""
+    reply = (
+        _dict(data.get(type_message))
+        or _dict(data.get("templateButtonReplyMessage"))
+        or _dict(data.get("templateButtonsReplyMessage"))
+        or _dict(data.get("interactiveButtonsResponse"))
+        or _dict(data.get("buttonsResponseMessage"))
+    )
+    message.kind = MessageKind.BUTTON
+    message.button_id = _str(reply.get("selectedId") or reply.get("selectedButtonId"))[:64]
+    message.text = _str(reply.get("selectedDisplayText") or reply.get("selectedButtonText"))
+    message.quoted_message_id = _str(reply.get("stanzaId"))[:128] or message.quoted_message_id
+    index = reply.get("selectedIndex")
+    if not message.button_id and isinstance(index, int) and not isinstance(index, bool):
+        # Fixi's button ids are their 1-based positions; selectedIndex counts from 0.
+        message.button_id = str(index + 1)
+
+
+MAX_STORED_DEPTH = 32
+_INT64 = 2**63
+
+
+def storable(value, depth: int = 0):
+    """The payload as both databases can keep it, unchanged for every real webhook.
+
+    MongoDB documents refuse integers beyond 64 bits, NUL bytes and a leading "$" in keys,
+    and nesting past 100 levels; a hostile or broken body must still be stored, not 500.
+    """
+    if depth >= MAX_STORED_DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        return {_storable_key(k): storable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v, depth + 1) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        return str(value)
+    return value
+
+
+def _storable_key(key: str) -> str:
+    key = str(key).replace("\x00", "\\u0000").replace(".", "\uff0e")
+    return f"_{key}" if key.startswith("$") else key

@@ -1,0 +1,357 @@
+"""A fake Green API on a loopback port, for tests that run the real HTTP client.
+
+Use the fixture (it points the GREEN_API_* settings at the fake and stops it afterwards):
+
+    from tests.fakes.green_api import fake_green_api  # noqa: F401  (in a conftest.py)
+
+    def test_reply(fake_green_api):
+        greenapi.send_message("972501234567@c.us", "hi")
+        assert fake_green_api.calls("sendMessage")[0]["json"]["message"] == "hi"
+
+or `with FakeGreenApi() as fake:` outside pytest. It answers as
+/work/shared/reference/green-api.md describes: unique `idMessage`s for sends, 400 for
+bodies Green API would reject, 401/404 for a wrong token or instance id, 403 for the
+deprecated button methods, `downloadUrl`s that point at its own `/media/<name>`.
+`fail_next` injects errors and slow answers (a delay above the client's read timeout
+is a timeout).
+"""
+
+import json
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+
+MAX_MESSAGE_CHARS = 20_000
+MAX_BUTTONS = 3
+MAX_BUTTON_TEXT_CHARS = 25
+DEPRECATED_METHODS = {"sendButtons", "sendTemplateButtons", "sendListMessage"}
+GET_METHODS = {"getStateInstance"}
+
+_API_PATH = re.compile(r"^/waInstance(?P<instance>[^/]*)/(?P<method>[^/]+)/(?P<token>[^/]*)$")
+_MEDIA_PATH = re.compile(r"^/media/(?P<name>[^/]+)$")
+_CHAT_ID = re.compile(r"^[\d-]+@[cg]\.us$")
+
+
+@dataclass
+class FakeMedia:
+    """A file served at /media/<name>.
+
+    send_length=False leaves out Content-Length (the body ends when the connection
+    closes), so a client can only learn the size by reading; declared_length sends a
+    Content-Length that differs from the real size.
+    """
+
+    content: bytes
+    content_type: str = "application/octet-stream"
+    send_length: bool = True
+    declared_length: int | None = None
+
+
+@dataclass
+class _Failure:
+    status: int
+    body: object = None
+    delay: float = 0.0
+    headers: dict = field(default_factory=dict)
+
+
+def quota_exceeded_body(method: str = "sendMessage") -> dict:
+    return {
+        "invokeStatus": {
+            "method": method,
+            "used": 3,
+            "total": 3,
+            "status": "QUOTE_EXCEEDED",
+            "description": "Monthly quota has been exceeded. You can send messages only to "
+            "3 correspondents.",
+        }
+    }
+
+
+def error_body(status: int, description: str = "") -> dict:
+    try:
+        message = HTTPStatus(status).phrase
+    except ValueError:
+        message = ""
+    return {"code": status, "message": message, "description": description}
+
+
+class FakeGreenApi:
+    """One Green API instance. Read `.requests`; change `.state_instance`, `.media`."""
+
+    def __init__(self, instance_id: str = "1101000001", token: str | None = None):
+        self.instance_id = instance_id
+        self.token = token or f"tok{secrets.token_hex(16)}"
+        # One dict per request: method ("media" for /media/, None for unknown paths),
+        # http_method, path, json, headers, time (time.monotonic()), then status and
+        # response once answered.
+        self.requests: list[dict] = []
+        # name -> FakeMedia or (content, content_type), served at /media/<name>.
+        self.media: dict[str, FakeMedia | tuple[bytes, str]] = {}
+        # idMessage of an incoming message -> name in .media (for downloadFile).
+        self.files: dict[str, str] = {}
+        self.state_instance = "authorized"
+        self._failures: dict[str, list[_Failure]] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- Lifecycle ---
+
+    def start(self) -> "FakeGreenApi":
+        self._stopping.clear()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.fake = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._stopping.set()  # wakes handlers sleeping on an injected delay
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self._server = None
+
+    def __enter__(self) -> "FakeGreenApi":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # --- Test controls ---
+
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        times: int = 1,
+        body: object = None,
+        delay: float = 0.0,
+        headers: dict | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` ("media" for downloads) with `status`.
+
+        `body` (dict, str or bytes) replaces the default error body. A status of 200 with
+        no body only delays the normal answer by `delay` seconds.
+        """
+        failure = _Failure(status, body, delay, dict(headers or {}))
+        with self._lock:
+            self._failures.setdefault(method, []).extend([failure] * times)
+
+    def add_incoming_file(
+        self, message_id: str, name: str, content: bytes, content_type: str
+    ) -> str:
+        """Register an incoming message with a file; returns its download URL."""
+        self.media[name] = FakeMedia(content, content_type)
+        self.files[message_id] = name
+        return self.media_url(name)
+
+    def media_url(self, name: str) -> str:
+        return f"{self.url}/media/{name}"
+
+    def calls(self, method: str) -> list[dict]:
+        with self._lock:
+            return [r for r in self.requests if r["method"] == method]
+
+    # --- Server side ---
+
+    def _record(self, record: dict) -> None:
+        with self._lock:
+            self.requests.append(record)
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        with self._lock:
+            queue = self._failures.get(method)
+            return queue.pop(0) if queue else None
+
+    def _answer(self, method: str, http_method: str, body) -> tuple[int, dict]:
+        if method in DEPRECATED_METHODS:
+            return 403, error_body(403, f"{method} is deprecated")
+        handler = {
+            "sendMessage": self._send_message,
+            "sendInteractiveButtonsReply": self._send_buttons,
+            "sendInteractiveButtons": self._send_buttons,
+            "sendFileByUrl": self._send_file_by_url,
+            "downloadFile": self._download_file,
+            "getStateInstance": self._get_state_instance,
+        }.get(method)
+        if handler is None:
+            return 404, error_body(404, f"unknown method {method}")
+        if http_method != ("GET" if method in GET_METHODS else "POST"):
+            return 405, error_body(405)
+        if http_method == "POST" and not isinstance(body, dict):
+            return 400, error_body(400, "body must be a JSON object")
+        return handler(body)
+
+    def _send_message(self, body: dict) -> tuple[int, dict]:
+        message = body.get("message")
+        if not isinstance(message, str) or not message:
+            return 400, error_body(400, "message is required")
+        if len(message) > MAX_MESSAGE_CHARS:
+            return 400, error_body(400, f"message is longer than {MAX_MESSAGE_CHARS}")
+        return self._sent(body)
+
+    def _send_buttons(self, body: dict) -> tuple[int, dict]:
+        buttons = body.get("buttons")
+        if not body.get("body") or not isinstance(buttons, list):
+            return 400, error_body(400, "body and buttons are required")
+        if not 1 <= len(buttons) <= MAX_BUTTONS:
+            return 400, error_body(400, f"from 1 to {MAX_BUTTONS} buttons")
+        for button in buttons:
+            if not isinstance(button, dict) or not button.get("buttonId"):
+                return 400, error_body(400, "buttonId is required")
+            text = button.get("buttonText")
+            if not isinstance(text, str) or not text or len(text) > MAX_BUTTON_TEXT_CHARS:
+                return 400, error_body(400, f"buttonText up to {MAX_BUTTON_TEXT_CHARS} chars")
+        return self._sent(body)
+
+    def _send_file_by_url(self, body: dict) -> tuple[int, dict]:
+        if not body.get("urlFile") or "." not in str(body.get("fileName", "")):
+            return 400, error_body(400, "urlFile and fileName with extension are required")
+        return self._sent(body)
+
+    def _sent(self, body: dict) -> tuple[int, dict]:
+        if not _CHAT_ID.match(str(body.get("chatId", ""))):
+            return 400, error_body(400, "chatId is invalid")
+        return 200, {"idMessage": f"BAE5{secrets.token_hex(6).upper()}"}
+
+    def _download_file(self, body: dict) -> tuple[int, dict]:
+        name = self.files.get(str(body.get("idMessage")))
+        if name is None or name not in self.media:
+            return 400, error_body(400, "message has no file")
+        return 200, {"downloadUrl": self.media_url(name)}
+
+    def _get_state_instance(self, body) -> tuple[int, dict]:
+        return 200, {"stateInstance": self.state_instance}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeGreenApi
+
+    def handle_error(self, request, client_address):
+        # A client that timed out has hung up; writing to it fails, and that is expected.
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # One request per connection: nothing stays open when the fake stops.
+    protocol_version = "HTTP/1.0"
+    server_version = "FakeGreenApi/1.0"
+
+    def do_GET(self):
+        self._handle()
+
+    def do_POST(self):
+        self._handle()
+
+    def log_message(self, format, *args):
+        pass
+
+    def _handle(self) -> None:
+        fake = self.server.fake
+        path = urlsplit(self.path).path
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = ...  # not JSON: answered with 400 below
+        media, api = _MEDIA_PATH.match(path), _API_PATH.match(path)
+        method = "media" if media else (api["method"] if api else None)
+        record = {
+            "method": method,
+            "http_method": self.command,
+            "path": self.path,
+            "json": None if body is ... else body,
+            "headers": dict(self.headers),
+            "time": time.monotonic(),
+        }
+        fake._record(record)
+        status, answer, headers = self._route(fake, media, api, method, body)
+        if status is None:
+            return  # stopping during an injected delay
+        record["status"], record["response"] = status, answer
+        if isinstance(answer, FakeMedia):
+            self._send_media(answer)
+        else:
+            self._send(status, answer, headers)
+
+    def _route(self, fake, media, api, method, body):
+        if api and api["instance"] != fake.instance_id:
+            return 404, error_body(404, "instance not found"), {}
+        if api and api["token"] != fake.token:
+            return 401, error_body(401, "wrong apiTokenInstance"), {}
+        if not (media or api):
+            return 404, error_body(404), {}
+        failure = fake._take_failure(method)
+        if failure:
+            if failure.delay and fake._stopping.wait(failure.delay):
+                return None, None, None
+            if failure.status != 200 or failure.body is not None:
+                default = quota_exceeded_body(method) if failure.status == 466 else None
+                answer = failure.body if failure.body is not None else default
+                return failure.status, answer or error_body(failure.status), failure.headers
+        if media:
+            item = fake.media.get(media["name"])
+            if item is None:
+                return 404, error_body(404, "no such file"), {}
+            return 200, item if isinstance(item, FakeMedia) else FakeMedia(*item), {}
+        if body is ...:
+            return 400, error_body(400, "body is not JSON"), {}
+        status, answer = fake._answer(method, self.command, body)
+        return status, answer, {}
+
+    def _send(self, status: int, answer, headers: dict) -> None:
+        if isinstance(answer, bytes):
+            data, content_type = answer, "application/octet-stream"
+        elif isinstance(answer, str):
+            data, content_type = answer.encode(), "text/plain; charset=utf-8"
+        else:
+            data, content_type = json.dumps(answer).encode(), "application/json"
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, str(value))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_media(self, media: FakeMedia) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", media.content_type)
+        if media.send_length:
+            length = media.declared_length
+            self.send_header(
+                "Content-Length", str(len(media.content) if length is None else length)
+            )
+        self.end_headers()
+        self.wfile.write(media.content)
+
+
+@pytest.fixture
+def fake_green_api(settings):
+    """A running FakeGreenApi with the GREEN_API_* settings pointing at it."""
+    with FakeGreenApi() as fake:
+        settings.GREEN_API_URL = fake.url
+        settings.GREEN_API_MEDIA_URL = fake.url
+        settings.GREEN_API_ID = fake.instance_id
+        settings.GREEN_API_TOKEN = fake.token
+        yield fake

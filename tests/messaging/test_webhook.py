@@ -1,0 +1,174 @@
+"""POST /webhook: the contract Green API and operators rely on."""
+
+import json
+
+import pytest
+
+from messaging.models import InboundMessage, MessageKind, ProcessingState
+from tests.messaging import shapes
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, payload, token=None, path="/webhook", raw=None, scheme="Bearer"):
+    headers = {"HTTP_AUTHORIZATION": f"{scheme} {token}"} if token else {}
+    body = raw if raw is not None else json.dumps(payload)
+    return client.post(path, data=body, content_type="application/json", **headers)
+
+
+@pytest.fixture
+def token(settings):
+    settings.GREEN_API_WEBHOOK_TOKEN = "s3cret-webhook-token"
+    return settings.GREEN_API_WEBHOOK_TOKEN
+
+
+@pytest.mark.parametrize("presented", [None, "wrong-token", "s3cret-webhook-token-and-more"])
+def test_a_missing_or_wrong_token_is_refused_and_nothing_stored(client, token, presented):
+    response = post(client, shapes.text(), token=presented)
+
+    assert response.status_code == 401
+    assert not InboundMessage.objects.exists()
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "Basic"])
+def test_the_configured_token_is_accepted(client, token, scheme):
+    response = post(client, shapes.text(), token=token, scheme=scheme)
+
+    assert response.status_code == 200
+    assert InboundMessage.objects.count() == 1
+
+
+def test_without_a_configured_token_the_endpoint_is_open(client):
+    assert post(client, shapes.text()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"not json", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'"text"', "not a JSON object"),
+        (b"\xff\xfe", "not JSON"),
+        (b"{}", "typeWebhook is missing"),
+    ],
+)
+def test_a_body_that_is_not_a_webhook_gets_400_with_a_reason(client, raw, reason):
+    response = post(client, None, raw=raw)
+
+    assert response.status_code == 400
+    assert reason in response.json()["error"]
+    assert not InboundMessage.objects.exists()
+
+
+def test_an_oversized_body_gets_413(client, settings):
+    settings.WEBHOOK_MAX_BODY_BYTES = 2048
+    payload = shapes.text("x" * 5000)
+
+    assert post(client, payload).status_code == 413
+    assert not InboundMessage.objects.exists()
+
+
+def test_only_post(client):
+    assert client.get("/webhook").status_code == 405
+
+
+def test_the_trailing_slash_form_works(client):
+    assert post(client, shapes.text(), path="/webhook/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        shapes.text(),
+        shapes.extended_text(),
+        shapes.quoted_legacy(),
+        shapes.quoted_current(),
+        shapes.image(),
+        shapes.video(),
+        shapes.voice(),
+        shapes.document(),
+        shapes.location(),
+        shapes.interactive_reply(),
+        shapes.buttons_response(),
+        shapes.template_reply(),
+    ],
+)
+def test_every_customer_message_shape_is_stored_and_handed_to_the_workers(
+    client, broker_queue, payload, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, payload)
+
+    assert response.json() == {"status": "stored"}
+    stored = InboundMessage.objects.get()
+    assert stored.raw == payload and stored.state == ProcessingState.PENDING
+    assert broker_queue() == [("leads.process_inbound_message", [str(stored.pk)])]
+
+
+def test_types_we_do_not_act_on_are_acknowledged_and_kept(client, broker_queue):
+    response = post(client, shapes.incoming_call())
+
+    assert response.json() == {"status": "ignored"}
+    assert InboundMessage.objects.get().state == ProcessingState.IGNORED
+    assert broker_queue() == []
+
+
+def test_a_delivery_repeated_five_times_is_stored_and_enqueued_once(
+    client, broker_queue, django_capture_on_commit_callbacks
+):
+    payload = shapes.text()
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [post(client, payload).json()["status"] for _ in range(5)]
+
+    assert answers == ["stored"] + ["duplicate"] * 4
+    assert InboundMessage.objects.count() == 1
+    assert len(broker_queue()) == 1
+
+
+def test_status_webhooks_repeat_the_message_id_once_per_status(client):
+    for value in ("sent", "delivered", "read", "read"):
+        post(client, shapes.status("BAE5OUT1", value))
+
+    statuses = sorted(InboundMessage.objects.values_list("status", flat=True))
+    assert statuses == ["delivered", "read", "sent"]
+    assert set(InboundMessage.objects.values_list("kind", flat=True)) == {MessageKind.STATUS}
+
+
+def test_a_broker_that_is_down_does_not_fail_the_webhook(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from fixi.celery import app
+
+    for key in ("broker_url", "broker_write_url"):
+        monkeypatch.setitem(app.conf, key, "redis://127.0.0.1:1/0")
+    monkeypatch.setitem(app.conf, "broker_connection_max_retries", 0)
+    monkeypatch.setitem(app.conf, "task_publish_retry", False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, shapes.text())
+
+    assert response.status_code == 200
+    assert InboundMessage.objects.get().state == ProcessingState.PENDING
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"typeWebhook": "x", "t": NaN}', b'{"typeWebhook": "x", "t": Infinity}', b"[" * 50_000],
+)
+def test_non_json_extensions_and_absurd_nesting_are_400(client, raw):
+    assert post(client, None, raw=raw).status_code == 400
+
+
+def test_hostile_but_valid_json_is_stored_in_a_form_every_database_keeps(client):
+    payload = shapes.text()
+    payload["huge"] = 2**70
+    deep = [1]
+    for _ in range(40):
+        deep = [deep]
+    payload["$where"] = {"a.b": "\x00", "deep": deep}
+
+    assert post(client, payload).status_code == 200
+    raw = InboundMessage.objects.get().raw
+    assert raw["huge"] == str(2**70)
+    assert raw["_$where"]["a\uff0eb"] == "\x00"
+    assert raw["messageData"] == payload["messageData"]
