@@ -68,8 +68,8 @@ def test_random_json_never_gets_a_500(client, body):
     base=st.sampled_from(KNOWN),
     path=st.lists(
         st.sampled_from(
-            FIELDS
-            + [
+            [
+                *FIELDS,
                 "typeMessage",
                 "textMessageData",
                 "fileMessageData",

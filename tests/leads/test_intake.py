@@ -1,0 +1,100 @@
+"""A customer message as a worker handles it: customer, lead, files, greeting, flood limit."""
+
+import pytest
+from django.conf import settings as django_settings
+
+from fixi.models import BusinessSettings
+from leads.models import Lead, LeadEvent, LeadStatus
+from leads.workflow import process_inbound
+from messaging import inbox
+from messaging.models import InboundMessage, OutboundMessage, ProcessingState
+from tests.messaging import shapes
+
+pytestmark = pytest.mark.django_db
+PHOTO = b"\xff\xd8\xff\xe0" + b"jpeg" * 100
+
+
+def deliver(payload) -> str:
+    return process_inbound(inbox.ingest(payload).inbound_id)
+
+
+def test_a_first_message_opens_a_lead_and_greets_in_the_customers_language():
+    assert deliver(shapes.text("Hi, my AC is dripping water in Haifa")) == "processed"
+
+    lead = Lead.objects.get()
+    assert lead.status == LeadStatus.NEW and lead.language == "en"
+    assert "dripping" in lead.description
+    assert LeadEvent.objects.get(lead=lead).action == "created"
+    greeting = OutboundMessage.objects.get()
+    assert greeting.text.startswith("Hi Dana!") and greeting.topic == f"lead:{lead.pk}"
+
+
+def test_later_messages_continue_the_open_lead_without_another_greeting():
+    deliver(shapes.text("יש לי נזילה"))
+    deliver(shapes.text("בחיפה, רחוב הרצל 10"))
+
+    lead = Lead.objects.get()
+    assert lead.description == "יש לי נזילה\nבחיפה, רחוב הרצל 10"
+    assert OutboundMessage.objects.count() == 1
+    assert OutboundMessage.objects.get().text.startswith("שלום Dana!")
+
+
+def test_after_completion_a_new_message_starts_a_new_lead():
+    deliver(shapes.text("נזילה"))
+    Lead.objects.update(status=LeadStatus.COMPLETED)
+
+    deliver(shapes.text("עכשיו החשמל קפץ"))
+
+    assert Lead.objects.count() == 2
+
+
+def test_a_photo_is_fetched_kept_and_linked_to_the_lead(fake_green_api, settings):
+    settings.GREEN_API_WEBHOOK_TOKEN = "t"
+    payload = shapes.image()
+    url = fake_green_api.add_incoming_file(payload["idMessage"], "leak.jpg", PHOTO, "image/jpeg")
+    payload["messageData"]["fileMessageData"]["downloadUrl"] = url
+
+    deliver(payload)
+
+    (media,) = Lead.objects.get().media
+    assert media["mime_type"] == "image/jpeg" and media["size"] == len(PHOTO)
+    relative = media["url"].split("/" + django_settings.MEDIA_URL, 1)[1]
+    assert (settings.MEDIA_ROOT / relative).read_bytes() == PHOTO
+
+
+def test_without_an_authenticated_webhook_the_file_comes_through_download_file(fake_green_api):
+    payload = shapes.voice()
+    fake_green_api.add_incoming_file(payload["idMessage"], "v.ogg", b"OggS" * 50, "audio/ogg")
+    payload["messageData"]["fileMessageData"]["downloadUrl"] = "http://169.254.169.254/secret"
+
+    deliver(payload)
+
+    assert len(fake_green_api.calls("downloadFile")) == 1
+    assert Lead.objects.get().media[0]["mime_type"] == "audio/ogg"
+
+
+def test_files_of_other_types_are_not_kept(fake_green_api, settings):
+    settings.GREEN_API_WEBHOOK_TOKEN = "t"
+    payload = shapes.document()
+    payload["messageData"]["fileMessageData"]["mimeType"] = "application/x-msdownload"
+    url = fake_green_api.add_incoming_file(
+        payload["idMessage"], "x.exe", b"MZ" * 10, "application/x-msdownload"
+    )
+    payload["messageData"]["fileMessageData"]["downloadUrl"] = url
+
+    assert deliver(payload) == "processed"
+    assert Lead.objects.get().media == []
+
+
+def test_a_flood_is_stored_but_not_worked_on_and_gets_one_notice():
+    BusinessSettings.objects.update_or_create(key="default", defaults={"flood_limit_per_minute": 3})
+
+    outcomes = [deliver(shapes.text(f"הודעה {n}")) for n in range(6)]
+
+    assert outcomes == ["processed"] * 3 + ["flood"] * 3
+    assert InboundMessage.objects.count() == 6
+    flooded = InboundMessage.objects.filter(state=ProcessingState.IGNORED)
+    assert flooded.count() == 3
+    notices = OutboundMessage.objects.filter(topic="flood")
+    assert notices.count() == 1 and "הרבה הודעות" in notices.get().text
+    assert "הודעה 5" not in Lead.objects.get().description
