@@ -35,8 +35,20 @@ def wait_for(predicate, timeout=30.0, interval=0.2):
     return predicate()
 
 
+WEBHOOK_TOKEN = "e2e-webhook-token"
+
+
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
+def session_green_api():
+    """One fake Green API for the whole lane: the worker process is pointed at it."""
+    from tests.fakes.green_api import FakeGreenApi
+
+    with FakeGreenApi() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, session_green_api):
     if LANE != "e2e":
         pytest.skip("runs in the e2e lane: FIXI_TEST_LANE=e2e (python -m tests.lanes e2e)")
     broker = os.environ["CELERY_BROKER_URL"]
@@ -48,6 +60,14 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     app.control.purge()
     log_path = ROOT / "var" / "test-e2e-worker.log"
     log = log_path.open("w")
+    env = {
+        **os.environ,
+        "GREEN_API_URL": session_green_api.url,
+        "GREEN_API_MEDIA_URL": session_green_api.url,
+        "GREEN_API_ID": session_green_api.instance_id,
+        "GREEN_API_TOKEN": session_green_api.token,
+        "GREEN_API_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
+    }
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -65,7 +85,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             "--without-gossip",
         ],
         cwd=ROOT,
-        env=os.environ.copy(),
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -80,3 +100,15 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         except subprocess.TimeoutExpired:
             worker.kill()
         log.close()
+
+
+@pytest.fixture
+def green_api(session_green_api, settings):
+    """The lane's fake Green API, seen the same way by this process and the worker."""
+    settings.GREEN_API_URL = session_green_api.url
+    settings.GREEN_API_ID = session_green_api.instance_id
+    settings.GREEN_API_TOKEN = session_green_api.token
+    settings.GREEN_API_WEBHOOK_TOKEN = WEBHOOK_TOKEN
+    with session_green_api._lock:
+        session_green_api.requests.clear()
+    return session_green_api
