@@ -6,6 +6,8 @@ options by number, and people type "1", "אשר" or "approve" instead of pressin
 
 import re
 
+from messaging.models import OutboundKind, OutboundMessage
+
 SYNONYMS = [
     {"אשר", "אישור", "מאשר", "מאשרת", "כן", "approve", "approved", "accept", "yes", "ok"},
     {"דחה", "דחייה", "דוחה", "לא", "reject", "decline", "no"},
@@ -47,3 +49,21 @@ def match_choice(buttons: list[dict], button_id: str = "", text: str = "") -> di
     if group:
         return next((b for b in buttons if _word(b["text"]) in group), None)
     return None
+
+
+def answered_buttons(chat_id: str, button_id: str = "", text: str = "", quoted_id: str = ""):
+    """(the button message a reply answers, the chosen button), or None.
+
+    A press quotes its message; a typed answer answers the last button message sent to
+    the chat.
+    """
+    asked = OutboundMessage.objects.filter(chat_id=chat_id, kind=OutboundKind.BUTTONS)
+    question = None
+    if quoted_id:
+        question = asked.filter(provider_message_id=quoted_id).first()
+    if question is None:
+        question = asked.order_by("-created_at").first()
+    if question is None:
+        return None
+    chosen = match_choice(question.buttons, button_id, text)
+    return (question, chosen) if chosen else None
