@@ -80,3 +80,17 @@ def test_dashboard_renders_for_staff(admin_client):
 
     assert response.status_code == 200
     assert b"Fixi" in response.content
+
+
+@pytest.mark.django_db
+def test_the_dashboard_alerts_when_whatsapp_is_disconnected(admin_client):
+    from messaging import inbox
+    from messaging.events import process_event
+    from tests.messaging import shapes
+
+    process_event(inbox.ingest(shapes.state("notAuthorized")).inbound_id)
+
+    response = admin_client.get(reverse("admin:index"))
+
+    assert b'id="whatsapp-alert"' in response.content
+    assert "notAuthorized" in response.content.decode()
