@@ -45,6 +45,7 @@ UNFOLD = {
                         _("Inbound"), "move_to_inbox", "admin:messaging_inboundmessage_changelist"
                     ),
                     _item(_("Outbox"), "outbox", "admin:messaging_outboundmessage_changelist"),
+                    _item(_("WhatsApp simulator"), "smartphone", "simulator:index"),
                 ],
             },
             {

@@ -13,6 +13,7 @@ from leads.models import OPEN_STATUSES, Actor, Customer, Lead, LeadEvent, LeadSt
 from messaging import greenapi, inbox, outbox
 from messaging.media import MediaRejected, store_inbound_media
 from messaging.models import InboundMessage, MessageKind, ProcessingState
+from pros.models import Pro
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,11 @@ def process_inbound(inbound_id) -> str:
 
 
 def _converse(message: InboundMessage) -> str:
+    if Pro.objects.filter(chat_id=message.chat_id).exists():
+        # A pro's answers (approve, reject, job status) are the lead lifecycle's to read;
+        # a pro is never made a customer with a lead of their own.
+        log.info("message %s is from a pro; kept for the pro's conversation", message.pk)
+        return "pro"
     customer = customer_for_chat(message.chat_id, message.sender_name)
     language = language_of(message.text) or customer.language
     limit = BusinessSettings.load().flood_limit_per_minute

@@ -74,9 +74,7 @@ def text_payload(
     chat_id: str, sender_name: str, text: str, *, message_id: str, timestamp: int
 ) -> dict:
     data = {"typeMessage": "textMessage", "textMessageData": {"textMessage": text}}
-    return incoming_payload(
-        chat_id, sender_name, data, message_id=message_id, timestamp=timestamp
-    )
+    return incoming_payload(chat_id, sender_name, data, message_id=message_id, timestamp=timestamp)
 
 
 def button_payload(
@@ -100,9 +98,7 @@ def button_payload(
             "selectedDisplayText": button_text,
         },
     }
-    return incoming_payload(
-        chat_id, sender_name, data, message_id=message_id, timestamp=timestamp
-    )
+    return incoming_payload(chat_id, sender_name, data, message_id=message_id, timestamp=timestamp)
 
 
 def new_message_id() -> str:
@@ -252,9 +248,8 @@ def conversation(chat_id: str, after: dt.datetime | None = None) -> dict:
     inbound, outbound = _conversation_rows(chat_id)
     if after is not None:
         since = after - CURSOR_OVERLAP
-        inbound, outbound = inbound.filter(created_at__gt=since), outbound.filter(
-            created_at__gt=since
-        )
+        inbound = inbound.filter(created_at__gt=since)
+        outbound = outbound.filter(created_at__gt=since)
     items = [
         _inbound_item(row)
         for row in inbound.order_by("-created_at").values(*INBOUND_FIELDS)[:MESSAGE_LIMIT]
@@ -337,7 +332,12 @@ def _chat_item(chat_id, last, pros, customers, admin_chat) -> dict:
 def chat_identity(chat_id: str) -> dict:
     pro = Pro.objects.filter(chat_id=chat_id).values("name").first()
     if pro:
-        return {"chat_id": chat_id, "phone": local_phone(chat_id), "name": pro["name"], "role": "pro"}
+        return {
+            "chat_id": chat_id,
+            "phone": local_phone(chat_id),
+            "name": pro["name"],
+            "role": "pro",
+        }
     customer = Customer.objects.filter(chat_id=chat_id).values("name").first()
     role = "customer" if customer else ""
     name = customer["name"] if customer else ""

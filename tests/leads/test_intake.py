@@ -98,3 +98,12 @@ def test_a_flood_is_stored_but_not_worked_on_and_gets_one_notice():
     notices = OutboundMessage.objects.filter(topic="flood")
     assert notices.count() == 1 and "הרבה הודעות" in notices.get().text
     assert "הודעה 5" not in Lead.objects.get().description
+
+
+def test_a_pro_writing_in_is_not_made_a_customer():
+    from tests.factories import ProFactory
+
+    pro = ProFactory(phone="050-555-0101")
+
+    assert deliver(shapes.text("אשר", chat_id=pro.chat_id)) == "pro"
+    assert not Lead.objects.exists() and not OutboundMessage.objects.exists()
