@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -37,7 +38,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BROKER_QUEUE = REPO / "var" / "broker" / "queue"  # settings.BROKER_DIR / "queue"
-INBOUND_TABLE = "messaging_inboundmessage"
 RATIO_GOAL = 0.5
 REQUEST_TIMEOUT = 30  # seconds; gunicorn's own worker timeout is 30 s too
 MAX_REQUESTS_PER_CLIENT = 1_000_000  # a hard bound on each client's loop, whatever the rate
@@ -179,23 +179,24 @@ def run_client(port: int, send, window: Window, tally: Tally) -> None:
     conn.close()
 
 
-def _proc_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _proc_stat(pid: str) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name; None when the process is gone."""
+    try:
+        return Path("/proc", pid, "stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
 
 
 def server_cpu_seconds(master: int) -> float | None:
     """User + system CPU of gunicorn's master and workers (Linux /proc), None elsewhere."""
-    total = 0.0
-    try:
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                stat = Path(entry.path, "stat").read_text().rpartition(")")[2].split()
-                if int(entry.name) == master or int(stat[1]) == master:
-                    total += _proc_cpu_seconds(int(entry.name))
-    except OSError:
+    if not Path("/proc/self/stat").exists():
         return None
-    return total
+    ticks = 0
+    for pid in (name for name in os.listdir("/proc") if name.isdigit()):
+        stat = _proc_stat(pid)
+        if stat and master in (int(pid), int(stat[1])):
+            ticks += int(stat[11]) + int(stat[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def run_phase(port, master, make_send, concurrency, seconds, warmup) -> dict:
@@ -203,7 +204,7 @@ def run_phase(port, master, make_send, concurrency, seconds, warmup) -> dict:
     window = Window(warm_end=start + warmup, end=start + warmup + seconds)
     tallies = [Tally() for _ in range(concurrency)]
     threads = [
-        threading.Thread(target=run_client, args=(port, make_send(i), window, tally))
+        threading.Thread(target=run_client, args=(port, make_send(i), window, tally), daemon=True)
         for i, tally in enumerate(tallies)
     ]
     for thread in threads:
@@ -356,10 +357,13 @@ def tail(path: Path, lines: int = 30) -> str:
 
 
 def stored_ids(db_path: Path) -> set[str]:
-    with sqlite3.connect(db_path) as db:
-        return {
-            row[0].replace("-", "").lower() for row in db.execute(f"SELECT id FROM {INBOUND_TABLE}")
-        }  # noqa: S608, E501
+    """The ids of every InboundMessage row in the bench database (hex, no dashes)."""
+    try:
+        with closing(sqlite3.connect(db_path)) as db:
+            rows = db.execute("SELECT id FROM messaging_inboundmessage").fetchall()
+    except sqlite3.Error:
+        return set()  # the run failed before the table existed
+    return {str(row[0]).replace("-", "").lower() for row in rows}
 
 
 def broker_files() -> set[str]:
@@ -416,6 +420,8 @@ def machine() -> dict:
         "django": metadata.version("django"),
         "gunicorn": metadata.version("gunicorn"),
         "sqlite": sqlite3.sqlite_version,
+        # Other work on the machine shares its cores; the reader should know it was there.
+        "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
     }
 
 
@@ -465,19 +471,27 @@ def print_report(result: dict) -> None:
     )
     print(
         f"  load    : {run['concurrency']} clients x {run['seconds']} s per phase "
-        f"(+{run['warmup']} s warm-up), {run['workers']} sync workers x 1 thread"
+        f"(+{run['warmup']} s warm-up), {run['workers']} sync workers x 1 thread; "
+        f"load average before: {machine_facts['loadavg_1m_at_start']}"
     )
+    if run["db_options"] or run["broker_url"] != "filesystem://":
+        print(f"  EXPERIMENT: db options {run['db_options']!r}, broker {run['broker_url']}")
     print()
     print(
-        f"  {'phase':<15}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}"
-        f"{'requests':>10}{'srv cpu ms/req':>16}"
+        f"  {'phase':<15}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'requests':>10}"
+        f"{'CPU ms/req: server':>20}{'client':>8}"
     )
     for name, phase in result["phases"].items():
-        cpu = phase["server_cpu_ms_per_request"]
+        server_cpu = phase["server_cpu_ms_per_request"]
         print(
             f"  {name:<15}{phase['rps']:>9.1f}{phase['p50_ms']:>9.2f}{phase['p99_ms']:>9.2f}"
-            f"{phase['non_2xx']:>9}{phase['requests']:>10}{'' if cpu is None else cpu:>16}"
+            f"{phase['non_2xx']:>9}{phase['requests']:>10}"
+            f"{'n/a' if server_cpu is None else server_cpu:>20}"
+            f"{phase['client_cpu_ms_per_request']:>8}"
         )
+    phases = result["phases"].values()
+    opened = sum(phase["connections_opened"] for phase in phases)
+    sent = sum(phase["requests"] + phase["warmup_requests"] for phase in phases)
     figures = result["figures"]
     drift = figures["healthz_drift"]
     print()
@@ -486,6 +500,10 @@ def print_report(result: dict) -> None:
         f"mean of both healthz phases; vs the first alone {figures['ratio_vs_healthz_before']})"
     )
     print(f"  healthz drift         : {'n/a' if drift is None else f'{drift:+.1%}'}")
+    print(
+        f"  connections opened    : {opened} for {sent} requests (the sync worker closes "
+        "every connection, so keep-alive is never reused)"
+    )
     print(f"  non-2xx               : {figures['non_2xx']}  (goal 0)")
     print(
         f"  rows stored           : {figures['rows']}  (200s with outcome stored, warm-up "
@@ -509,11 +527,19 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=int, default=16, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--chats", type=int, default=300, help="distinct chat ids")
-    parser.add_argument("--db-options", default="", metavar="QUERY",
-                        help="experiment: appended to DATABASE_URL, e.g. conn_max_age=600")
-    parser.add_argument("--broker-url", default="filesystem://",
-                        help="experiment: e.g. memory:// to leave the broker out (default: "
-                        "the embedded filesystem://)")
+    parser.add_argument(
+        "--db-options",
+        default="",
+        metavar="QUERY",
+        help="experiment: appended to DATABASE_URL, e.g. conn_max_age=600",
+    )
+    parser.add_argument(
+        "--broker-url",
+        default="filesystem://",
+        help="experiment: e.g. memory:// to leave the broker out; messages sent to "
+        "another broker are not cleaned up (default: "
+        "the embedded filesystem://)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
         "--profile",
@@ -558,7 +584,7 @@ def main(argv=None) -> int:
     if args.profile:
         args.profile = args.profile.resolve()
         args.profile.mkdir(parents=True, exist_ok=True)
-    server, queue_before, phases = None, broker_files(), None
+    server, queue_before, phases, facts = None, broker_files(), None, machine()
     try:
         say(f"bench: migrating {db_path} ...")
         migrate(env)
@@ -569,7 +595,7 @@ def main(argv=None) -> int:
     finally:
         if server is not None:
             stop(server)
-        ours = stored_ids(db_path) if db_path.exists() else set()
+        ours = stored_ids(db_path)
         purged = purge_our_messages(queue_before, ours)
         log_tail = tail(tmp / "gunicorn.log", 10)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -577,10 +603,8 @@ def main(argv=None) -> int:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m bench.webhook_ingest "
         + " ".join(sys.argv[1:] if argv is None else argv),
-        "machine": machine(),
-        "run": {
-            k: getattr(args, k) for k in ("seconds", "warmup", "concurrency", "workers", "chats")
-        },
+        "machine": facts,
+        "run": {key: getattr(args, key) for key in RUN_KEYS},
         "phases": phases,
         "figures": combine(phases, len(ours), purged),
     }

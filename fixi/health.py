@@ -59,19 +59,3 @@ def readyz(request):
         # Informational: a stopped worker does not make the web process unready.
         body["heartbeats"] = _heartbeats()
     return JsonResponse(body, status=503 if problems else 200)
-
-
-PROBES = {"/healthz": healthz, "/readyz": readyz}
-
-
-class ProbeMiddleware:
-    """Answers /healthz and /readyz before host checks, redirects and sessions run."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        probe = PROBES.get(request.path_info)
-        if probe is not None:
-            return probe(request)
-        return self.get_response(request)
