@@ -1,0 +1,43 @@
+"""What the dispatcher understands from a customer's message, whoever understood it."""
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from fixi.vocabulary import IssueType, Language
+
+URGENCY_REASONS = ("flooding", "no_power", "locked_out", "gas_smell", "sparks", "other")
+
+
+@dataclass
+class Dispatch:
+    """The dispatcher's reading of a message. Keys are the DESIGN.md contract.
+
+    city: canonical city slug from the gazetteer (e.g. "tel-aviv"), or "" when unknown.
+    issue_type: an IssueType key; "other" when no trade fits.
+    requested_time: local (Asia/Jerusalem) aware datetime, or None; `time_of_day` is
+    "morning" | "afternoon" | "evening" | "" when only a part of the day was given.
+    """
+
+    city: str = ""
+    city_name: str = ""
+    issue_type: str = IssueType.OTHER
+    urgent: bool = False
+    urgency_reason: str = ""
+    language: str = Language.HEBREW
+    summary: str = ""
+    address: str = ""
+    requested_date: dt.date | None = None
+    requested_time: dt.datetime | None = None
+    time_of_day: str = ""
+    customer_name: str = ""
+    safety_tip: str = ""
+    transcript: str = ""
+    source: str = "offline"  # offline | gemini:<model>
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        for key in ("requested_date", "requested_time"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        return data
