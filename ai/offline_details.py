@@ -1,0 +1,190 @@
+"""The street address, the customer's name and a one-line summary, from Hebrew or English.
+
+Addresses: a street keyword and a house number ("רחוב הרצל 12", "ברח' ויצמן 5",
+"שד' רוטשילד 10 דירה 4", "Rechov Herzl 12"), a street name after ב/ל and a number
+("בהרצל 12", with a stop list of words that are not streets: "בקומה 3", "בחדר 2"), English
+"12 Herzl St" / "Herzl street 12" / "10 Rothschild Blvd", or a "כתובת:" / "Address:" label.
+House numbers are 1–4 digits and never part of a longer number (a phone) or followed by
+":" / am / pm (a time) or a unit ("ב-3 עותקים").
+
+Names: "קוראים לי דני", "שמי מיכל כהן", "אני מיכל" (at the start of a sentence, and not one
+of the many words that follow "אני" in a request: "אני צריך", "אני גרה"), "my name is
+John", "this is Sarah", "I'm Dave", and a sign-off ("תודה, רונית", "Thanks, Sarah").
+"""
+
+import re
+
+from ai.gazetteer import find_city
+from ai.offline_when import MONTHS_HE, WEEKDAYS_EN, WEEKDAYS_HE
+
+HE = "\u05d0-\u05ea"
+B = rf"(?<![{HE}])"
+E = rf"(?![{HE}])"
+HE_WORD = rf"[{HE}][{HE}'׳\"״\-]*"
+# After a house number: not a time, an amount or a count ("ב-3 עותקים", "בשעה 5 דקות").
+NOT_HOUSE = (
+    r"\s*(?:%|₪|דק|שעות|ימים|שבוע|חודש|שנ|ש[\"״]?ח|שקל|אחוז|מטר|ס[\"״]?מ|מעלות|עותק|פעמים|"
+    r"(?i:min|hour|day|week|month|year|degree|nis|shekel|times|copies|percent|[ap]\.?m\b))"
+)
+NUM = rf"(?<![\d\-+])\d{{1,4}}(?:\s?[אבגד]{E})?(?:/\d{{1,3}})?(?![\d:])(?!{NOT_HOUSE})"
+APT_HE = r"(?:\s*,?\s*(?:דירה|דירת|קומה|כניסה|ד['׳]|ק['׳])\s*\d{1,3}[אבגד]?)*"
+STREET_HE = r"(?:רחוב|רח['׳\"״.]|שדרות|שדרת|שד['׳.]|דרך|סמטת|סמ['׳]|כיכר|ככר|משעול|מעלה)"
+
+ADDRESS_LABEL = re.compile(r"(?:כתובת|(?i:address))\s*[:\-–]\s*(?P<a>[^\n.;]*\d[^\n.;,]*)")
+ADDRESS_HE = re.compile(
+    rf"{B}[ובלמ]?(?P<a>{STREET_HE}\s*{HE_WORD}(?:\s+{HE_WORD}){{0,3}}?\s+{NUM}{APT_HE})"
+)
+# "בהרצל 12": only after ב, and the number must end the phrase (punctuation, the end, a flat
+# or floor, or a word opening with a preposition or "and"), so "התקנת 3 שקעים" is a count.
+ADDRESS_HE_BARE = re.compile(
+    rf"{B}ו?ב(?P<a>(?P<w>{HE_WORD})(?:\s+(?P<w2>{HE_WORD}))?\s+{NUM}{APT_HE})"
+    rf"(?=\s*$|\s*[.,;!?)\-–]|\s+[ובלמש])"
+)
+NOT_STREETS = {
+    "שעה", "שעות", "קומה", "דירה", "חדר", "חדרים", "עוד", "ערך", "סביבות", "יום", "ימים", "בית",
+    "גיל", "מחיר", "סך", "מספר", "כניסה", "בניין", "שנת", "שנה", "שנים", "חודש", "אזור", "קו",
+    "מרחק", "גובה", "אורך", "רוחב", "תאריך", "לוח", "שקע", "מקום", "כיתה", "סה\"כ", "משך",
+    "טווח", "עלות", "תוך", "מעל", "פחות", "יותר", "כ", "כמעט", "רק", "בערך", "גודל", "סוף",
+    "דקות", "שבוע", "שבועות", "פעם", "מטבח", "סלון", "מקלחת", "שירותים", "אמבטיה", "מרפסת",
+    "ממ\"ד", "חניה", "מחסן", "גג", "תקרה", "קיר", "מזגן", "מקרר", "ערב", "בוקר", "צהריים",
+    *MONTHS_HE, *WEEKDAYS_HE,
+}  # fmt: skip
+
+EN_WORD = r"[A-Za-z][A-Za-z'’\-]*"
+EN_SUFFIX = r"(?i:st|street|rd|road|ave|avenue|blvd|boulevard|ln|lane|way|sq|square)"
+EN_PREFIX = r"(?i:rechov|rehov|derech|sderot|shderot|street|st\.)"
+EN_NUM = r"(?<![\d\-+])\d{1,4}[A-Za-z]?(?![\d:])(?!\s*(?i:am|pm|a\.m|p\.m)\b)"
+APT_EN = r"(?:\s*,?\s*(?i:apt\.?|apartment|flat|floor|fl\.|entrance|unit|#)\s*\d{1,3}[A-Za-z]?)*"
+ADDRESS_EN = [
+    re.compile(rf"\b(?P<a>{EN_NUM}\s+(?P<n>{EN_WORD}(?:\s+{EN_WORD}){{0,3}}?)\s+{EN_SUFFIX}\b\.?"
+               rf"{APT_EN})"),
+    re.compile(rf"\b(?P<a>(?P<n>{EN_WORD}(?:\s+{EN_WORD}){{0,3}}?)\s+{EN_SUFFIX}\b\.?,?\s*"
+               rf"{EN_NUM}{APT_EN})"),
+    re.compile(rf"\b(?P<a>{EN_PREFIX}\s+(?P<n>{EN_WORD}(?:\s+{EN_WORD}){{0,2}}?)\s+{EN_NUM}"
+               rf"{APT_EN})"),
+]  # fmt: skip
+EN_LEAD_WORDS = {
+    "i", "we", "live", "lives", "living", "on", "in", "at", "the", "my", "our", "is", "are", "to",
+    "from", "address", "come", "a", "an", "and", "near", "of", "for", "it's", "its", "it", "by",
+    "apartment", "flat", "house", "building", "please", "pls", "street", "st", "is:",
+}  # fmt: skip
+
+NAME_HE = re.compile(
+    rf"{B}(?:קוראים לי|שמי|השם שלי(?: הוא)?)\s+(?P<n>{HE_WORD})(?:\s+(?P<s>{HE_WORD}))?"
+)
+NAME_HE_ANI = re.compile(
+    rf"(?:^|[.!?,\n]\s*|(?:שלום|היי|הי|אהלן|בוקר טוב|ערב טוב){E}[,!]?\s+)ו?אני\s+(?P<n>{HE_WORD})"
+    rf"(?=\s*$|\s*[.,!?\-]|\s+(?:מ|ו|ו?אני|גר|גרה|יש|צריך|צריכה|רציתי|ורציתי|פונה)\S*)"
+)
+EN_SURNAME = r"(?:\s+(?P<s>[A-Z][a-z'’\-]+))?"
+NAME_EN = [
+    re.compile(rf"\b(?i:my name is|my name's|name:)\s+(?P<n>[A-Za-z][a-z'’\-]+){EN_SURNAME}"),
+    re.compile(rf"\b(?i:this is|i'?m|i am|it'?s)\s+(?P<n>[A-Z][a-z'’\-]+){EN_SURNAME}"),
+]
+SIGN_OFF = re.compile(
+    rf"(?:תודה(?: רבה)?|בתודה|(?i:thanks|thank you|regards|cheers|best))[,!.\s]+"
+    rf"(?P<n>{HE_WORD}|[A-Z][a-z'’\-]+)(?:\s+(?P<s>{HE_WORD}|[A-Z][a-z'’\-]+))?\s*[.!]?\s*$"
+)
+NOT_NAMES = {
+    "צריך", "צריכה", "צריכים", "רוצה", "רוצים", "מחפש", "מחפשת", "גר", "גרה", "לא", "פה", "כאן",
+    "בבית", "בעבודה", "זקוק", "זקוקה", "מבקש", "מבקשת", "יכול", "יכולה", "חושב", "חושבת", "מקווה",
+    "פונה", "כותב", "כותבת", "שואל", "שואלת", "מתקשר", "מתקשרת", "מנסה", "לבד", "עם", "בחוץ",
+    "תקוע", "תקועה", "נמצא", "נמצאת", "עובד", "עובדת", "מאוד", "ממש", "כבר", "בדיוק", "אמא", "אבא",
+    "שוכר", "שוכרת", "דייר", "דיירת", "מעוניין", "מעוניינת", "מזמין", "מזמינה", "רק", "גם",
+    "עדיין", "חייב", "חייבת", "מרגיש", "מרגישה", "רואה", "שומע", "עכשיו", "בהריון", "חולה",
+    "מבוגר", "מבוגרת", "נכה", "בעל", "בעלת", "הבעלים", "ננעלתי", "שוב", "אחרי", "לפני", "מצטער",
+    "מצטערת", "סטודנט", "סטודנטית", "זה", "זאת", "יודע", "יודעת", "מראש", "רבה", "מכם", "לכם",
+    "urgent", "not", "in", "from", "the", "a", "an", "very", "so", "having", "looking", "trying",
+    "calling", "writing", "locked", "stuck", "home", "here", "back", "sorry", "your", "just",
+    "still", "also", "out", "at", "on", "now", "again", "afraid", "worried", "interested",
+    "available", "new", "renting", "living", "moving", "pregnant", "alone", "outside", "inside",
+    "sure", "fine", "good", "great", "ok", "okay", "advance", "guys", "all", "team", "you",
+    "tomorrow", "today", "urgently", "emergency", "asap",
+    *(day.lower() for day in WEEKDAYS_EN),
+}  # fmt: skip
+
+
+def find_address(text: str) -> str:
+    if m := ADDRESS_LABEL.search(text):
+        return _clean(m.group("a"))
+    if m := ADDRESS_HE.search(text):
+        return _clean(m.group("a"))
+    for pattern in ADDRESS_EN:
+        for m in pattern.finditer(text):
+            words = m.group("n").split()
+            lead = 0
+            while lead < len(words) and words[lead].lower() in EN_LEAD_WORDS:
+                lead += 1
+            if lead < len(words):
+                start = m.start("n") + m.group("n").index(words[lead]) if lead else m.start("a")
+                return _clean(text[start : m.end("a")] if lead else m.group("a"))
+    for m in ADDRESS_HE_BARE.finditer(text):
+        words = [w for w in (m.group("w"), m.group("w2")) if w]
+        if len(words[0]) < 2 or any(w in NOT_STREETS for w in words):
+            continue
+        if not find_city(" ".join(words)):
+            return _clean(m.group("a"))
+    return ""
+
+
+def find_name(text: str) -> str:
+    for pattern in (NAME_HE, *NAME_EN, SIGN_OFF):
+        for m in pattern.finditer(text):
+            first, last = m.group("n"), m.groupdict().get("s")
+            if first.lower() in NOT_NAMES or find_city(first):
+                continue
+            if last and (last.lower() in NOT_NAMES or last.startswith("ו") or find_city(last)):
+                last = None
+            name = f"{first} {last}" if last else first
+            return name[0].upper() + name[1:]
+    for m in NAME_HE_ANI.finditer(text):
+        if m.group("n") not in NOT_NAMES and not find_city(m.group("n")):
+            return m.group("n")
+    return ""
+
+
+GREETING = re.compile(
+    rf"^(?:\s*(?:שלום(?: רב)?|היי|הי|הלו|אהלן|בוקר טוב|ערב טוב|צהריים טובים|ערב טוב לכולם)"
+    rf"{E}[\s,!.:\-–]*|\s*(?i:hi|hello|hey|good (?:morning|afternoon|evening)|dear \w+)"
+    r"(?i:\s+(?:there|all|guys|team))?\b[\s,!.:\-–]*)+"
+)
+FILLER = re.compile(
+    r"^(?i:(?:i )?hope (?:you(?:'re| are) (?:well|good)|this is the right (?:place|number))|"
+    r"how are you|so|ok so)[\s,!.?]*$|^(?:מקווה ש?אני פונה למקום הנכון|מה שלומכם|מה נשמע|אז ככה)"
+    r"[\s,!.?]*$"
+)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+SUMMARY_MAX = 120
+
+
+LEAD_FILLER = re.compile(r"^(?:אז ככה|אז|(?i:so|ok so|well|basically))[,:]?\s+")
+SHORT_SENTENCE = 30
+
+
+def summarise(text: str) -> str:
+    """The first sentence that says something, without greetings; a very short one
+    ("הצפה בדירה!") takes the next sentences along while they fit."""
+    sentences = []
+    for sentence in SENTENCE_END.split(GREETING.sub("", text.strip())):
+        sentence = LEAD_FILLER.sub("", re.sub(r"([!?.])\1+", r"\1", " ".join(sentence.split())))
+        if len(re.findall(r"\w", sentence)) >= 3 and not FILLER.match(sentence):
+            sentences.append(sentence)
+    if not sentences:
+        return _shorten(" ".join(text.split()))
+    summary = sentences[0]
+    for sentence in sentences[1:]:
+        if len(summary) >= SHORT_SENTENCE or len(summary) + 1 + len(sentence) > SUMMARY_MAX:
+            break
+        summary = f"{summary} {sentence}"
+    return _shorten(summary)
+
+
+def _shorten(sentence: str) -> str:
+    if len(sentence) <= SUMMARY_MAX:
+        return sentence
+    cut = sentence[: SUMMARY_MAX - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-– ") + "…"
+
+
+def _clean(address: str) -> str:
+    return " ".join(address.split()).strip(" ,-–")

@@ -1,0 +1,256 @@
+"""What the job is and how urgent, from a Hebrew or English message, by weighted keywords.
+
+Each trade has weighted patterns; the trade with the highest total wins, and a message
+whose best total is under MIN_SCORE is "other". Before that, a few combinations that
+keywords alone get wrong are decided explicitly, in this order (first match wins):
+
+1. A gas smell, pests or a house move: "other". Gas goes to the gas company or a licensed
+   gas technician, not one of our trades; a fridge being moved is a mover's job.
+2. An outlet, plug or panel with a burning smell, smoke or sparks: electrical, whatever
+   device was plugged in.
+3. An air conditioner is the subject: hvac, even when it drips or leaks water, floods the
+   ceiling or trips the breaker ("the AC trips the breaker" is the unit's fault until shown
+   otherwise). Electrical only when the message is about the panel (לוח חשמל, panel, fuse
+   box), asks for an electrician, or asks for a new outlet or power point for the AC.
+4. An appliance (not a kettle) trips the breaker: appliances, unless several devices trip
+   it together (an overloaded circuit) or the message is about the panel: electrical.
+5. A boiler (דוד, דוד שמש, בוילר, water heater) that doesn't heat or leaks: plumbing, the
+   usual Israeli call; electrical when the message names the thermostat, the heating
+   element, electricity itself or an electrician. "דוד חשמלי" names the kind of boiler,
+   not an electrical fault, so the adjective alone does not count.
+6. Damp, mould, or water through the ceiling, roof, walls or windows: sealing; plumbing
+   when pipes or the neighbour upstairs are named as the source.
+7. A pipe or hose that leaks or floods: plumbing, even next to a washing machine.
+
+A fridge or freezer that does not cool is an appliance: "מקרר" is counted as a fridge only
+as a noun, not in "(המזגן) לא מקרר" / "רק מקרר" (it cools). Appliances named as a place
+("ליד המקרר", "behind the washing machine") are not the subject and are not counted.
+"""
+
+import re
+from dataclasses import dataclass
+
+from fixi.vocabulary import IssueType
+
+HE = "\u05d0-\u05ea"
+MIN_SCORE = 2.0
+
+
+def rx(pattern: str) -> re.Pattern:
+    """Compile a rule. `@` starts a Hebrew word (any of the prefixes ו ה ב ל מ ש כ, up to
+    three); `#` ends a Hebrew word. English parts use \\b themselves."""
+    pattern = pattern.replace("@", rf"(?<![{HE}])(?:[ובלמהשכ]{{0,3}})").replace("#", rf"(?![{HE}])")
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# (weight, pattern) per trade. Stems are open on the right unless they end with `#`.
+LEXICON: dict[str, list[tuple[float, str]]] = {
+    IssueType.PLUMBING: [
+        (5, r"@(אינסטלטור|אינסטלאטור|אינסטלציה|שרברב)|\bplumb(er|ing)|\bplumer"),
+        (3, r"@(ברז|ברזים)#|\b(faucets?|taps?)\b"),
+        (3, r"@(אסלה|אסלת|אסלות|ניאגרה|ניאגרות)|\b(toil+et|toliet|cistern)|\bflush"),
+        (3, r"@(סתימה|סתימא|סתום|סתומה|סתומים|נסתם|נסתמה)|\b(clog+ed|clogs?|blocked|blockage)\b"),
+        (3, r"@(ביוב|ביובית)|\b(sewage|sewer)"),
+        (3, r"@(דוד|דודים|בוילר|בויילר)#|\b(water heater|boiler|dud shemesh|solar heater)"),
+        (2, r"@(כיור|כיורים)#|\bsinks?\b"),
+        (2, r"@(צינור|צנרת|צינורות)|\b(pipes?|piping|hose)\b"),
+        (2, r"@(מים חמים)|\bhot water|@(לחץ מים)|\bwater pressure|@(מסנן מים)|\bwater filter"),
+        (2, r"@(מקלחת|טוש|אמבטיה|אמבט|שירותים)#|\b(shower|bath ?tub)s?\b"),
+        (3, r"@(הורדת מים|הורדת המים|מיכל הדחה)|\bgarbage disposal"),
+        (2, r"@(נזילה|ניזילה|נזילות|דולף|דולפת|דליפה|מטפטף|מטפטפת|טפטוף)|\b(leak|leek|drip)\w*"),
+        (1, r"@(ניקוז|מתנקז)|\bdrain\w*"),
+    ],
+    IssueType.ELECTRICAL: [
+        (5, r"@(חשמלאי)|\belectric(ian|ion|ain|ition)|\belectrisian"),
+        (3, r"@(שקע|שקעים|תקע|תקעים)#|\b(outlets?|sockets?|plugs?)\b"),
+        (3, r"@(פחת|ממסר|פיוז|פיוזים|מפסק|מפסקים|לוח חשמל|לוח החשמל)|\b(breakers?|rcd|fuses?)\b"),
+        (3, r"@(קצר חשמלי)|(יש|עשה|עושה|היה)\s+קצר#|\bshort[- ]?circuit"),
+        (3, r"@(קפץ|קופץ|קפצה|מקפיץ|מקפיצה)|\btrip(s|ped|ping)?\b"),
+        (3, r"@(הפסקת חשמל|אין חשמל|בלי חשמל|ללא חשמל|נפל החשמל)|\b(no power|power (is )?out)"),
+        (3, r"\b(no electricity|power outage|blackout)\b"),
+        (3, r"@(נקודת חשמל|נקודות חשמל|הארקה|בדיקת חשמל)|\b(grounding|earthing)\b"),
+        (2, r"@(חשמל)#|\belectric(al|ity)\b|\bpanel\b|@(לוח)#"),
+        (2, r"@(מנורה|מנורות|תאורה|נורה|נורות|מתג|מתגים|ספוטים|גוף תאורה)|\b(light|lights)\b"),
+        (2, r"\b(switch(es)?|lamps?|light fixtures?)\b"),
+        (2, r"@(ניצוץ|ניצוצות)|\bspark"),
+    ],
+    IssueType.HVAC: [
+        (5, r"@(טכנאי מזגנים|טכנאי מיזוג|טכנאי למזגנים)|\bhvac\b"),
+        (
+            4,
+            r"@(מזגן|מזגנים|מיזוג|מיני מרכזי)|\b(a/?c|air[ -]?con(ditioner|ditioning)?s?|aircon)\b",
+        ),
+        (4, r"\b(central air|split (ac|unit)|heat pump|mini[ -]?central)\b"),
+        (2, r"@(מילוי גז)|\b(gas refill|regas)"),
+    ],
+    IssueType.APPLIANCES: [
+        (4, r"@(מקפיא|מקפיאים|מכונת כביסה|מכונת הכביסה|מכונות כביסה|מדיח|תנור|תנורים)"),
+        (4, r"@(מייבש|כיריים|מיקרוגל|קולט אדים|מכונת כלים)"),
+        (4, r"\b(fridge|refrigerator|refridgerator|freezer|washing machine|washer|dishwasher)s?\b"),
+        (4, r"\b(oven|dryer|tumble dryer|stove|cooktop|hob|microwave|range hood)s?\b"),
+        (2, r"@(מוצרי חשמל|מכשירי חשמל)|\bappliances?\b"),
+        (1, r"@(שגיאה|קוד שגיאה)|\berror( code)?\b"),
+    ],
+    IssueType.LOCKSMITH: [
+        (5, r"@(מנעולן|מנעלן|מנעולנים)|\block ?smith"),
+        (3, r"@(מנעול|מנעולים|צילינדר|רב בריח|בריח|מפתח|כספת|פריצת דלת|לפרוץ)"),
+        (3, r"@(ננעלתי|ננעלנו|ננעלה|ננעל|נעול|נעולה)#"),
+        (3, r"\b(locks?|cylinder|deadbolt|keys?|locked|lockout)\b|\bsafe\b(?! room)"),
+        (1, r"@(דלת|דלתות)#|\bdoors?\b"),
+    ],
+    IssueType.HANDYMAN: [
+        (5, r"@(הנדימן|הנדימנים|איש תחזוקה|תיקונים קטנים)|\b(handy ?m[ae]n|odd jobs)\b"),
+        (3, r"@(מדף|מדפים|לתלות|תליית|תלייה|להרכיב|הרכבת|הרכבה|ירכיב|איקאה|רהיט|וילון|ציר|צירים)"),
+        (3, r"@(לקדוח|קידוח|ספריה|ספרייה|טלוויזיה|דלת פנים|דלתות פנים|משתפשפת|חורים בקיר)"),
+        (3, r"\b(shel(f|ves)|hang(ing)?|mount(ing)?|assembl\w*|ikea|furniture|curtains?)\b"),
+        (3, r"\b(hinges?|mirrors?|picture frames?|drill\w*|cribs?|bookshel\w*|bookcase)\b"),
+        (3, r"\b(put together|interior doors?|scrapes?|re-?anchor\w*|tv)\b"),
+        (2, r"@(ארון|ארונות|מוט|מוטות|מראה|תמונה|תמונות|ידית|ידיות|מיטה|מיטת|שולחן|כיסא|מתקן)"),
+        (2, r"\b(wardrobe|cabinet|rods?|pictures?|holes?|patch\w*|fix(es)? around)\b"),
+    ],
+    IssueType.SEALING: [
+        (5, r"@(איטום|אטימה|לאטום|איטומים|בידוד)|\b(waterproof\w*|sealing|damp[- ]?proof\w*)"),
+        (4, r"@(רטיבות|עובש|טחב|חלחול|מחלחל|חודרים|חודרת)|\b(damp\w*|mou?ld\w*|moisture)\b"),
+        (3, r"@(רטוב|רטובה|רטובים|רטובות|מתקלף|מתקלפת|קילופים|מתנפח)#|\b(seep\w*|peeling)\b"),
+        (3, r"@(גג|גגות|רעפים|ביטומן|יריעות)#|\b(roofs?|roofing|bitumen)\b"),
+        (2, r"@(תקרה|תקרת)|\bceilings?\b|\b(musty|condensation)\b"),
+        (1, r"@(גשם|גשמים|חורף)#|\b(rain\w*|winter)\b"),
+    ],
+    IssueType.OTHER: [
+        (
+            4,
+            r"@(לצבוע|צביעה|צביעת|צבעי)#|\bpainter\b"
+            r"|\bpaint(ing)? (the |my |a |an )?\d? ?(room|apartment|flat|house|walls?)",
+        ),
+        (4, r"@(ניקיון)|\b(house cleaning|cleaner|cleaning lady|post[- ]renovation cleaning)\b"),
+        (5, r"@(גנן|גינון|גיזום)|\b(gardener|gardening|lawn|tree trimming)\b"),
+        (4, r"@(רצף|ריצוף|אריחים)#|\b(tiler|tiling|tiles)\b"),
+    ],
+}
+RULES = {trade: [(w, rx(p)) for w, p in rules] for trade, rules in LEXICON.items()}
+
+# Signals the override rules combine.
+SIGNALS = {
+    "gas_smell": r"@(ריח גז|ריח של גז|ריח חזק של גז|דליפת גז|נזילת גז)"
+    r"|@(מריח|מריחה|מריחים)\S*(\s+\S+){0,2}\s+גז#"
+    r"|\bsmell\w* (of |like )?gas|\bgas (smell|leak)",
+    "pests": r"@(הדברה|מדביר|ג'וקים|ג׳וקים|מקקים|טרמיטים|עכברים)|\b(pest|cockroach|roach|termite)",
+    "moving": r"@(הובלה|הובלות|מובילים)#|\b(movers?|moving company|removals)\b",
+    "outlet_or_panel": r"@(שקע|שקעים|תקע|לוח חשמל|לוח החשמל)#|\b(outlets?|sockets?|plugs?|panel)\b",
+    "burning": r"@(ריח של שרוף|ריח שרוף|ריח של שריפה|שרוף|נמס|עשן|ניצוץ)|\b(burn\w*|smok\w*|"
+    r"spark\w*|melt\w*|smells hot)\b",
+    "ac": r"@(מזגן|מזגנים|מיזוג|מיני מרכזי)|\b(a/?c|air[ -]?con\w*|aircon|central air|heat pump)\b",
+    "panel": r"@(לוח חשמל|לוח החשמל|הלוח|חשמלאי)|\b(panel|fuse box|electrician)\b",
+    "new_point": r"@(נקודת חשמל|נקודות חשמל|התקנת שקע|להתקין שקע|להוסיף שקע|שקע חדש|שקעים חדשים)"
+    r"|\b(install|add) (an? |new )?(outlet|socket|power point)",
+    "breaker_trip": r"@(מקפיץ|מקפיצה|קופץ|קפץ|קופצת)|\btrip(s|ped|ping)?\b",
+    "appliance": r"@(מקרר|מקפיא|מכונת כביסה|מכונת הכביסה|מדיח|תנור|מייבש|כיריים|מיקרוגל)|\b(fridge|"
+    r"refrigerator|freezer|washing machine|dishwasher|oven|dryer|stove|microwave)\b",
+    "together": r"@(ביחד|יחד)#|\btogether\b",
+    "boiler": r"@(דוד|בוילר|בויילר)#|\b(water heater|boiler|dud shemesh)",
+    "boiler_trouble": r"@(לא מחמם|לא מחממים|אין מים חמים|מים קרים|נזילה|דולף|מטפטף|נוזל)"
+    r"|\b(not heat"
+    r"\w*|isn'?t heating|doesn'?t heat|no hot water|leak\w*|drip\w*)",
+    "boiler_electric": r"@(תרמוסטט|טרמוסטט|גוף חימום|גוף החימום|חשמלאי|חשמל)#|\b(thermostat|heating"
+    r" element|electrician|electricity)\b",
+    "damp": r"@(רטיבות|עובש|טחב|כתמי מים|חלחול)|\b(damp\w*|mou?ld\w*|moisture|musty)\b",
+    "through_structure": r"@(תקרה|תקרת|גג|קיר|קירות|חלון)|\b(ceilings?|roofs?|walls?|windows?)\b",
+    "water": r"@(מים|נזילה|נוזל|נוזלים|מטפטף|דולף|דליפה|רטוב|רטובה|רטובים)"
+    r"|\b(water|wet|leak\w*|drip\w*)\b",
+    "pipe_source": r"@(צינור|צנרת|צינורות|השכן מלמעלה|השכנים מלמעלה)|\b(pipes?|upstairs)\b",
+    "pipe_leak_pipe": r"@(צינור|צנרת|צינורות)|\b(pipes?|hose)\b",
+    "pipe_leak_water": r"@(נזילה|נוזל|דולף|מטפטף|התנתק|התפוצץ|הצפה|מוצף)|\b(leak\w*|burst|"
+    r"flood\w*|drip\w*)",
+}
+SIGNAL_RX = {name: rx(p) for name, p in SIGNALS.items()}
+
+# "לא מקרר" / "רק מקרר" / "ומקרר" describe cooling, not a fridge.
+FRIDGE_HE = rx(r"(?<!לא )(?<!רק )(?<![ו])(?<![א-ת])(ה|של ה|ל|ב)?(מקרר|מקררר|מקררים)#")
+# Appliances named as a place: "ליד המקרר", "behind the washing machine" (water *under* an
+# appliance usually comes from it, so "מתחת למדיח" still counts).
+AS_PLACE = rx(
+    r"(ליד|מאחורי|מעל)\s*ה?(מקרר|מכונת (ה)?כביסה|מדיח|תנור)"
+    r"|\b(behind|next to|near|beside) (the |my )?(fridge|washing machine|dishwasher|oven)\b"
+)
+
+
+@dataclass
+class IssueReading:
+    issue_type: str
+    rule: str = ""  # the override that decided, or "" when the keyword scores did
+
+
+def classify(text: str) -> IssueReading:
+    text = AS_PLACE.sub(" ", text)
+    has = {name: bool(p.search(text)) for name, p in SIGNAL_RX.items()}
+    for rule, decide in OVERRIDES:
+        trade = decide(has)
+        if trade:
+            return IssueReading(trade, rule)
+    return IssueReading(best_trade(scores(text)))
+
+
+def scores(text: str) -> dict[str, float]:
+    totals = {trade: sum(w for w, p in rules if p.search(text)) for trade, rules in RULES.items()}
+    if FRIDGE_HE.search(text):
+        totals[IssueType.APPLIANCES] += 4
+    return totals
+
+
+def best_trade(totals: dict[str, float]) -> str:
+    # Ties go to the trade listed first in LEXICON (dict order); "other" when nothing is strong.
+    trade, score = max(totals.items(), key=lambda item: item[1])
+    return trade if score >= MIN_SCORE else IssueType.OTHER
+
+
+def _not_ours(has):
+    return IssueType.OTHER if has["gas_smell"] or has["pests"] or has["moving"] else None
+
+
+def _burning_outlet(has):
+    if has["outlet_or_panel"] and has["burning"] and not has["ac"]:
+        return IssueType.ELECTRICAL
+    return None
+
+
+def _air_conditioner(has):
+    if not has["ac"]:
+        return None
+    if has["panel"] or has["new_point"]:
+        return IssueType.ELECTRICAL
+    return IssueType.HVAC
+
+
+def _appliance_trips(has):
+    if not (has["appliance"] and has["breaker_trip"]):
+        return None
+    return IssueType.ELECTRICAL if has["together"] or has["panel"] else IssueType.APPLIANCES
+
+
+def _boiler(has):
+    if not (has["boiler"] and has["boiler_trouble"]):
+        return None
+    return IssueType.ELECTRICAL if has["boiler_electric"] else IssueType.PLUMBING
+
+
+def _through_structure(has):
+    if not (has["damp"] or (has["through_structure"] and has["water"])):
+        return None
+    if has["appliance"] and not has["damp"]:
+        return None  # "the dishwasher leaks onto the floor by the wall" is the appliance
+    return IssueType.PLUMBING if has["pipe_source"] else IssueType.SEALING
+
+
+def _pipe_leak(has):
+    return IssueType.PLUMBING if has["pipe_leak_pipe"] and has["pipe_leak_water"] else None
+
+
+OVERRIDES = [
+    ("not-our-trade", _not_ours),
+    ("burning-outlet", _burning_outlet),
+    ("air-conditioner", _air_conditioner),
+    ("appliance-trips-breaker", _appliance_trips),
+    ("boiler", _boiler),
+    ("water-through-structure", _through_structure),
+    ("pipe-leak", _pipe_leak),
+]

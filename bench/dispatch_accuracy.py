@@ -1,0 +1,153 @@
+"""How well the offline dispatcher reads the labelled customer messages.
+
+    python -m bench.dispatch_accuracy [--misses] [--json]
+
+Runs ai.offline.dispatch over tests/ai/data/labelled_messages.jsonl and prints the accuracy
+of city, issue type, urgency and language, overall and per language, the issue-type
+confusion (labelled → read) with each trade's precision and recall, and, with --misses,
+every message it got wrong. tests/ai/test_labelled_accuracy.py asserts the thresholds on
+the same figures (city ≥ 95 %, issue type ≥ 90 %).
+"""
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+LABELLED = REPO / "tests" / "ai" / "data" / "labelled_messages.jsonl"
+FIELDS = ("city", "issue_type", "urgent", "language")
+
+
+def load_labelled(path: Path = LABELLED) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+@dataclass
+class Report:
+    total: int = 0
+    right: Counter = field(default_factory=Counter)  # (field, language or "all") -> count
+    count: Counter = field(default_factory=Counter)  # language or "all" -> messages
+    confusion: Counter = field(default_factory=Counter)  # (labelled, read) -> count
+    misses: list[dict] = field(default_factory=list)
+
+    def accuracy(self, name: str, language: str = "all") -> float:
+        return self.right[name, language] / self.count[language] if self.count[language] else 0.0
+
+    def as_json(self) -> dict:
+        languages = ["all", *sorted(k for k in self.count if k != "all")]
+        return {
+            "messages": {lang: self.count[lang] for lang in languages},
+            "accuracy": {
+                name: {lang: round(self.accuracy(name, lang), 4) for lang in languages}
+                for name in FIELDS
+            },
+            "trades": per_trade(self.confusion),
+            "misses": self.misses,
+        }
+
+
+def evaluate(rows: list[dict]) -> Report:
+    from ai.offline import dispatch
+
+    report = Report(total=len(rows))
+    for row in rows:
+        reading = dispatch(row["text"]).as_json()
+        language = row["language"]
+        report.count["all"] += 1
+        report.count[language] += 1
+        report.confusion[row["issue_type"], reading["issue_type"]] += 1
+        for name in FIELDS:
+            if reading[name] == row[name]:
+                report.right[name, "all"] += 1
+                report.right[name, language] += 1
+            else:
+                report.misses.append(
+                    {
+                        "field": name,
+                        "text": row["text"],
+                        "labelled": row[name],
+                        "read": reading[name],
+                    }
+                )
+    return report
+
+
+def per_trade(confusion: Counter) -> dict[str, dict]:
+    labelled, read, right = Counter(), Counter(), Counter()
+    for (expected, got), n in confusion.items():
+        labelled[expected] += n
+        read[got] += n
+        if expected == got:
+            right[expected] += n
+    return {
+        trade: {
+            "messages": labelled[trade],
+            "precision": round(right[trade] / read[trade], 4) if read[trade] else None,
+            "recall": round(right[trade] / labelled[trade], 4) if labelled[trade] else None,
+        }
+        for trade in sorted(set(labelled) | set(read))
+    }
+
+
+def format_report(report: Report, misses: bool = True) -> str:
+    languages = ["all", *sorted(k for k in report.count if k != "all")]
+    lines = [f"{report.total} labelled messages ({LABELLED.relative_to(REPO)})", ""]
+    lines.append(
+        f"{'':<12}" + "".join(f"{f'{lang} ({report.count[lang]})':>14}" for lang in languages)
+    )
+    for name in FIELDS:
+        cells = "".join(f"{report.accuracy(name, lang):>14.1%}" for lang in languages)
+        lines.append(f"{name:<12}{cells}")
+    lines += ["", "issue type: labelled (rows) → read (columns)"]
+    trades = sorted({t for pair in report.confusion for t in pair})
+    lines.append(f"{'':<12}" + "".join(f"{t[:10]:>11}" for t in trades) + "     recall  precision")
+    stats = per_trade(report.confusion)
+    for expected in trades:
+        cells = "".join(f"{report.confusion[expected, got] or '·':>11}" for got in trades)
+        recall, precision = stats[expected]["recall"], stats[expected]["precision"]
+        lines.append(f"{expected:<12}{cells}{_pct(recall):>11}{_pct(precision):>11}")
+    if misses:
+        by_field = defaultdict(list)
+        for miss in report.misses:
+            by_field[miss["field"]].append(miss)
+        for name in FIELDS:
+            if by_field[name]:
+                lines += ["", f"misses: {name} ({len(by_field[name])})"]
+                lines += [
+                    f"  {m['labelled']!s:>12} → {m['read']!s:<12} {m['text'][:90]}"
+                    for m in by_field[name]
+                ]
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--misses", action="store_true", help="list every message read wrong")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fixi.settings")
+    # Settings refuse to load without a key unless DEBUG=1; this run signs nothing.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    import django
+
+    django.setup()
+    report = evaluate(load_labelled())
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report, misses=args.misses))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
