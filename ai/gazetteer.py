@@ -29,7 +29,7 @@ city's name; common Hebrew misspellings are listed as aliases instead.
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -100,9 +100,15 @@ def _normalise_mapped(text: str) -> tuple[str, list[int]]:
 
 
 # ASCII, Hebrew letters, quotes, dashes and spaces fold to exactly one character each.
-_PLAIN_CHARACTERS = "".join(
-    map(chr, [*range(0x20, 0x7F), *range(0x05D0, 0x05EB), 0x05BE, 0x05F3, 0x05F4, 0x2013, 0x2014])
-) + "\t\n\r\u00a0\u2018\u2019\u201c\u201d"
+_PLAIN_CHARACTERS = (
+    "".join(
+        map(
+            chr,
+            [*range(0x20, 0x7F), *range(0x05D0, 0x05EB), 0x05BE, 0x05F3, 0x05F4, 0x2013, 0x2014],
+        )
+    )
+    + "\t\n\r\u00a0\u2018\u2019\u201c\u201d"
+)
 _PLAIN = re.compile("[" + re.escape(_PLAIN_CHARACTERS) + "]*")
 _PLAIN_TABLE = str.maketrans({ch: _fold(ch) for ch in _PLAIN_CHARACTERS})
 
@@ -120,6 +126,10 @@ def _tokens(normalised: str) -> tuple[str, ...]:
 
 def _is_hebrew(word: str) -> bool:
     return bool(_HEBREW_LETTER.search(word))
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
 
 # --- the gazetteer ----------------------------------------------------------------------
@@ -198,7 +208,9 @@ def _build(records: list[dict]) -> tuple[tuple[City, ...], dict[tuple[str, ...],
             for tokens in _variants(alias) - excluded:
                 other = forms.get(tokens)
                 if other is not None and other.city.slug != city.slug:
-                    raise ValueError(f"{' '.join(tokens)!r} names {other.city.slug} and {city.slug}")
+                    raise ValueError(
+                        f"{' '.join(tokens)!r} names {other.city.slug} and {city.slug}"
+                    )
                 forms[tokens] = _Form(tokens, city, strict=tokens in strict_forms)
     return tuple(cities), forms
 
@@ -233,74 +245,75 @@ _LONGEST_PREFIX = max(map(len, _PREFIXES))
 _PREFIX_STEMS = frozenset(p[:k] for p in _PREFIXES for k in range(1, len(p) + 1))
 # A prefix written apart, as in "ב-חיפה" (the hyphen became a space).
 _STANDALONE_PREFIXES = frozenset(p for p in _PREFIXES if p[-1] in "בלמ" and not p.endswith("מה"))
-_NUMBER_WORDS = frozenset(
-    "חצי אחד אחת שני שתי שניים שתיים שלוש שלושה ארבע ארבעה חמש חמישה שש שישה שבע שבעה שמונה "
-    "תשע תשעה עשר עשרה עשרים שלושים ארבעים חמישים מאה מאתיים כמה מספר עשרות מאות הרבה "
-    "half one two three four five six seven eight nine ten few several".split()
+
+
+_NUMBER_WORDS = _words(
+    """חצי אחד אחת שני שתי שניים שתיים שלוש שלושה ארבע ארבעה חמש חמישה שש שישה שבע שבעה
+    שמונה תשע תשעה עשר עשרה עשרים שלושים ארבעים חמישים מאה מאתיים כמה מספר עשרות מאות הרבה
+    half one two three four five six seven eight nine ten few several"""
 )
-_PLACE_WORDS = frozenset(
-    "עיר העיר בעיר מהעיר לעיר יישוב היישוב ביישוב מהיישוב ישוב הישוב בישוב מהישוב מושב "
-    "המושב במושב מהמושב קיבוץ הקיבוץ בקיבוץ מהקיבוץ מועצה המועצה "
-    "in from at near city town village moshav kibbutz settlement".split()
+_PLACE_WORDS = _words(
+    """עיר העיר בעיר מהעיר לעיר יישוב היישוב ביישוב מהיישוב ישוב הישוב בישוב מהישוב מושב
+    המושב במושב מהמושב קיבוץ הקיבוץ בקיבוץ מהקיבוץ מועצה המועצה
+    in from at near city town village moshav kibbutz settlement"""
 )
 # Words before a name at the end of a message that make it a signature, not a place.
-_SIGN_OFF_WORDS = frozenset(
-    "תודה רבה מראש בברכה ברכה בתודה שלום היי הי אהלן הלו שמי ממני חתום "
-    "thanks thank you thx ty regards cheers best hi hello hey dear name sincerely".split()
+_SIGN_OFF_WORDS = _words(
+    """תודה רבה מראש בברכה ברכה בתודה שלום היי הי אהלן הלו שמי ממני חתום
+    thanks thank you thx ty regards cheers best hi hello hey dear name sincerely"""
 )
-_STREET_BEFORE = frozenset(
-    'רחוב רח ברחוב ברח מרחוב לרחוב דרך שדרות שד בשדרות בשד כביש סמטת ככר כיכר שביל '
-    "rehov rechov rechof derech sderot shderot".split()
+_STREET_BEFORE = _words(
+    """רחוב רח ברחוב ברח מרחוב לרחוב דרך שדרות שד בשדרות בשד כביש סמטת ככר כיכר שביל
+    rehov rechov rechof derech sderot shderot"""
 )
-_STREET_AFTER = frozenset("st str street rd road ave avenue blvd boulevard".split())
+_STREET_AFTER = _words("st str street rd road ave avenue blvd boulevard")
 # What may follow "תא", "פת" or "שדרות" when they are the city (else: a stall, bread,
 # an avenue). Punctuation or the end of the text always may.
-_CONTINUATION_WORDS = frozenset(
-    "יש אין אני ואני אנחנו ואנחנו צריך צריכה צריכים מחפש מחפשת מחפשים דחוף בדחיפות בבקשה "
-    "תודה ליד רחוב ברחוב רח ברח שכונת בשכונת באזור אזור מי מישהו אפשר היום מחר עכשיו כבר "
-    "גם עם לי לנו קרוב ממש איפה מתי כמה האם רוצה רוצים אשמח נשמח לגבי בקשר "
-    'i i"m im we and please pls plz need needs urgent urgently asap today tomorrow now near '
-    "area my our have has there is".split()
+_CONTINUATION_WORDS = _words(
+    """יש אין אני ואני אנחנו ואנחנו צריך צריכה צריכים מחפש מחפשת מחפשים דחוף בדחיפות בבקשה
+    תודה ליד רחוב ברחוב רח ברח שכונת בשכונת באזור אזור מי מישהו אפשר היום מחר עכשיו כבר גם
+    עם לי לנו קרוב ממש איפה מתי כמה האם רוצה רוצים אשמח נשמח לגבי בקשר
+    i i"m im we and please pls plz need needs urgent urgently asap today tomorrow now near
+    area my our have has there is"""
 )
-_DAY_BEFORE = frozenset(
-    "יום ימי ביום מיום ליום שיום וביום עד ועד בין לפני אחרי מאז כל בכל חוץ מלבד למעט "
-    "שבת שישי שני חמישי או מחר היום ומחר".split()
+_DAY_BEFORE = _words(
+    """יום ימי ביום מיום ליום שיום וביום עד ועד בין לפני אחרי מאז כל בכל חוץ מלבד למעט שבת
+    שישי שני חמישי או מחר היום ומחר"""
 )
-_DAY_AFTER = frozenset(
-    'בבוקר בבקר בערב בצהריים בצהרים בלילה אחה"צ אחהצ לפנה"צ הבא הקרוב הזה או עד ועד '
-    "שני ושני שלישי ושלישי רביעי ורביעי חמישי וחמישי שישי ושישי בשעה בשעות מוקדם אחרי "
-    "לפני בין ב השבוע בשבוע".split()
+_DAY_AFTER = _words(
+    """בבוקר בבקר בערב בצהריים בצהרים בלילה אחה"צ אחהצ לפנה"צ הבא הקרוב הזה או עד ועד שני
+    ושני שלישי ושלישי רביעי ורביעי חמישי וחמישי שישי ושישי בשעה בשעות מוקדם אחרי לפני בין ב
+    השבוע בשבוע"""
 )
-_ORDINAL_NOUNS = frozenset(
-    "מקום שלב דבר צעד טיפול ביקור חלק סוג מספר דור ילד בן מחזור פרק תור סיבוב חודש שבוע "
-    "ערוץ קו שם ניסיון נסיון תשלום חשבון עותק".split()
+_ORDINAL_NOUNS = _words(
+    """מקום שלב דבר צעד טיפול ביקור חלק סוג מספר דור ילד בן מחזור פרק תור סיבוב חודש שבוע
+    ערוץ קו שם ניסיון נסיון תשלום חשבון עותק"""
 )
-_SCHEDULE_WORDS = frozenset(
-    "אפשר תבוא תבואו לבוא יבוא תגיע תגיעו להגיע יגיע פנוי פנויה פנויים זמין זמינה זמינים "
-    "לקבוע נקבע קבענו תוכל תוכלו מתאים מתאימה נוח רק אולי כבר עדיף מעדיף מעדיפה".split()
+_SCHEDULE_WORDS = _words(
+    """אפשר תבוא תבואו לבוא יבוא תגיע תגיעו להגיע יגיע פנוי פנויה פנויים זמין זמינה זמינים
+    לקבוע נקבע קבענו תוכל תוכלו מתאים מתאימה נוח רק אולי כבר עדיף מעדיף מעדיפה"""
 )
-_RESIDENCE_WORDS = frozenset(
-    "גר גרה גרים גרות גרנו אני ואני אנחנו ואנחנו נמצא נמצאת נמצאים ממוקם ממוקמת דירה "
-    "דירתי בית ביתי משרד חנות עסק אצלנו אצלי מחפש מחפשת מחפשים אינסטלטור חשמלאי טכנאי "
-    "מנעולן הנדימן שיפוצניק מזגנים".split()
+_RESIDENCE_WORDS = _words(
+    """גר גרה גרים גרות גרנו אני ואני אנחנו ואנחנו נמצא נמצאת נמצאים ממוקם ממוקמת דירה דירתי
+    בית ביתי משרד חנות עסק אצלנו אצלי מחפש מחפשת מחפשים אינסטלטור חשמלאי טכנאי מנעולן
+    הנדימן שיפוצניק מזגנים"""
 )
-_ADDRESS_AFTER = frozenset("ברחוב רחוב רח ברח בשכונת שכונת ליד באזור במרכז".split())
-_TIME_WORDS = frozenset("היום הערב הבוקר השבוע הלילה החודש".split())
-_STREET_QUALIFIERS = frozenset(
-    "צדדיים ראשיים סמוכים אחרים שונים צרים ריקים של רבים קטנים גדולים חסומים מוצפים "
-    "סגורים מרכזיים שקטים ישנים חדשים מסביב באזור בעיר בשכונה".split()
+_NOT_RISHON_BEFORE = _DAY_BEFORE | _ORDINAL_NOUNS | _SCHEDULE_WORDS
+_ADDRESS_AFTER = _words("ברחוב רחוב רח ברח בשכונת שכונת ליד באזור במרכז")
+_TIME_WORDS = _words("היום הערב הבוקר השבוע הלילה החודש")
+_STREET_QUALIFIERS = _words(
+    """צדדיים ראשיים סמוכים אחרים שונים צרים ריקים של רבים קטנים גדולים חסומים מוצפים סגורים
+    מרכזיים שקטים ישנים חדשים מסביב באזור בעיר בשכונה"""
 )
-_BUILDER_WORDS = frozenset("מי הוא היא לא שלא אשר זה הקבלן מישהו אולי גם שמישהו מה".split())
-_BUILT_THINGS = frozenset(
-    "לי לנו לך לכם את פה כאן מחדש עוד אותו אותה קיר ארון מדף פרגולה מחסן גדר".split()
+_BUILDER_WORDS = _words("מי הוא היא לא שלא אשר זה הקבלן מישהו אולי גם שמישהו מה")
+_BUILT_THINGS = _words("לי לנו לך לכם את פה כאן מחדש עוד אותו אותה קיר ארון מדף פרגולה מחסן גדר")
+_HOLIDAY_BEFORE = _words(
+    "לפני אחרי עד ועד אחר מאז חג ערב בערב בחג חגי לקראת במהלך בזמן שאחרי שלפני"
 )
-_HOLIDAY_BEFORE = frozenset(
-    "לפני אחרי עד ועד אחר מאז חג ערב בערב בחג חגי לקראת במהלך בזמן שאחרי שלפני".split()
-)
-_HOLIDAY_AFTER = frozenset('שמח טוב הקרוב הבא הזה וסוכות ויום ויוה"כ ויו"כ'.split())
+_HOLIDAY_AFTER = _words('שמח טוב הקרוב הבא הזה וסוכות ויום ויוה"כ ויו"כ')
 # Words that read as a prefix and a name but are everyday words: "a girl" and "black", not
 # "in/that Hura"; "deafening", not "from Harish"; "to furnish", not "to Rahat".
-_FALSE_FRIENDS = frozenset("בחורה שחורה מחריש לרהט".split())
+_FALSE_FRIENDS = _words("בחורה שחורה מחריש לרהט")
 
 
 @dataclass(frozen=True)
@@ -329,8 +342,8 @@ def _is_number(word: str | None) -> bool:
 
 
 def _rishon(c: _Context) -> bool:
-    """"ראשון" alone: Rishon LeZion, or Sunday (יום ראשון, ראשון בבוקר), or "first"."""
-    if "ה" in c.prefix or c.before in _DAY_BEFORE | _ORDINAL_NOUNS | _SCHEDULE_WORDS:
+    """Bare ראשון: Rishon LeZion, or Sunday (יום ראשון, ראשון בבוקר), or "first"."""
+    if "ה" in c.prefix or c.before in _NOT_RISHON_BEFORE:
         return False
     if c.after is not None and (c.after in _DAY_AFTER or c.after[0].isdigit()):
         return False
@@ -340,7 +353,7 @@ def _rishon(c: _Context) -> bool:
 
 
 def _rehovot(c: _Context) -> bool:
-    """"רחובות": Rehovot, or streets (ברחובות העיר, שני רחובות מכאן)."""
+    """רחובות: Rehovot, or streets (ברחובות העיר, שני רחובות מכאן)."""
     if "ה" in c.prefix or _is_number(c.before):
         return False
     if c.after is None:
@@ -350,15 +363,15 @@ def _rehovot(c: _Context) -> bool:
 
 
 def _yavne(c: _Context) -> bool:
-    """"יבנה": Yavne, or "will build" (מי יבנה לי ארון)."""
+    """יבנה: Yavne, or "will build" (מי יבנה לי ארון)."""
     if c.prefix.endswith("ש") or c.before in _BUILDER_WORDS:
         return False
     return c.after not in _BUILT_THINGS
 
 
 def _followed_by_nothing_else(c: _Context) -> bool:
-    """"תא" (a stall, a cell), "פת" (bread), "שדרות" (an avenue) as a name need nothing
-    but punctuation, the end, or a plain word after them."""
+    """תא (a stall, a cell), פת (bread) and שדרות (an avenue) as a name need nothing but
+    punctuation, the end, or a plain word after them."""
     if "ה" in c.prefix or _is_number(c.before):
         return False
     return c.after is None or c.after in _CONTINUATION_WORDS
@@ -422,10 +435,14 @@ class _Scan:
         self.starts = [m.start() for m in found]
         self.ends = [m.end() for m in found]
         # joined[i]: only spaces (or quote marks) between word i - 1 and word i.
-        self.joined = [False] + [
-            not normalised[found[i - 1].end() : found[i].start()].strip(" " + MARK)
-            for i in range(1, len(found))
-        ] + [False]
+        self.joined = (
+            [False]
+            + [
+                not normalised[found[i - 1].end() : found[i].start()].strip(" " + MARK)
+                for i in range(1, len(found))
+            ]
+            + [False]
+        )
         self.latin = [word.isascii() and word.isalpha() for word in self.words]
 
     def context(self, prefix: str, first: int, last: int, prefix_token: bool) -> _Context:
@@ -519,14 +536,19 @@ class _Scan:
     def _fuzzy_at(self, i: int) -> _Hit | None:
         if not self.latin[i]:
             return None
-        for count in (3, 2, 1):
-            last = i + count - 1
+        for last in (i + 2, i + 1, i):
             if last >= len(self.words):
                 continue
-            if not all(self.latin[j] and self.joined[j] for j in range(i + 1, last + 1)):
+            if last == i:
+                form = _typo_of_word(self.words[i])
+            elif (0, self.words[i]) in _NAMES_BY_END_WORD or (-1, self.words[last]) in (
+                _NAMES_BY_END_WORD
+            ):
+                if not all(self.latin[j] and self.joined[j] for j in range(i + 1, last + 1)):
+                    continue
+                form = _typo_of_words(tuple(self.words[i : last + 1]))
+            else:
                 continue
-            words = tuple(self.words[i : last + 1])
-            form = _typo_of_words(words) if count > 1 else _typo_of_word(words[0])
             if form and _accepted(form, self.context("", i, last, False)):
                 return _Hit(form, self.starts[i], self.ends[last], last + 1)
         return None
@@ -536,9 +558,9 @@ class _Scan:
 
 # English words one typo from a Latin name, found by running a 100,000-word English word
 # list through the matcher; they stay words.
-_NOT_TYPOS = frozenset(
-    "caesarean caesarian cesarean cherish dalian florentine gander gannet garner genera "
-    "gunner maalox magyar masada medulla natalia nether rained reined".split()
+_NOT_TYPOS = _words(
+    """caesarean caesarian cesarean cherish dalian dear florentine gander gannet garner genera
+    gunner maalox magyar masada medulla natalia nether rained reined"""
 )
 
 
@@ -548,15 +570,16 @@ def _deletions(word: str) -> list[str]:
 
 def _one_edit(a: str, b: str) -> bool:
     """Exactly one insertion, deletion, substitution or swap of neighbours apart."""
-    if len(a) == len(b):
-        diffs = [k for k in range(len(a)) if a[k] != b[k]]
-        if len(diffs) == 1:
-            return True
-        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and (
-            a[diffs[1]] == b[diffs[0]]
-        )
-    short, long = sorted((a, b), key=len)
-    return len(long) - len(short) == 1 and short in _deletions(long)
+    if len(a) != len(b):
+        short, long = sorted((a, b), key=len)
+        return len(long) - len(short) == 1 and short in _deletions(long)
+    diffs = [k for k in range(len(a)) if a[k] != b[k]]
+    if len(diffs) == 1:
+        return True
+    if len(diffs) != 2 or diffs[1] != diffs[0] + 1:
+        return False
+    k = diffs[0]
+    return a[k] == b[k + 1] and a[k + 1] == b[k]
 
 
 def _typo_in_word(word: str, name: str) -> bool:
@@ -565,7 +588,9 @@ def _typo_in_word(word: str, name: str) -> bool:
     a short name are an English word ("safer", "saved" for Safed)."""
     if word[0] != name[0] or not _one_edit(word, name):
         return False
-    return min(len(word), len(name)) >= 6 or (len(word) == len(name) == 5 and word != name)
+    if min(len(word), len(name)) >= 6:
+        return True
+    return len(word) == len(name) == 5 and sorted(word) == sorted(name)  # a swap
 
 
 def _fuzzy_candidate(form: _Form) -> bool:
@@ -604,8 +629,9 @@ def _typo_of_word(word: str) -> _Form | None:
 
 
 def _typo_of_words(words: tuple[str, ...]) -> _Form | None:
-    """A name of several words with one typo in one word of four letters or more, the
-    other words as they are ("Petach Tikwa", "Tel Avive")."""
+    """A name of several words with one typo in one of them, the others as they are
+    ("Petach Tikwa", "Tel Avive", "Ramat Gann"). Short words need a long partner: "Tel
+    Mood" and "Bat Yams" stay English."""
     candidates = _NAMES_BY_END_WORD.get((0, words[0]), []) + _NAMES_BY_END_WORD.get(
         (-1, words[-1]), []
     )
@@ -614,10 +640,14 @@ def _typo_of_words(words: tuple[str, ...]) -> _Form | None:
         if len(form.tokens) != len(words):
             continue
         typos = [(w, t) for w, t in zip(words, form.tokens, strict=True) if w != t]
-        if len(typos) == 1:
-            word, name = typos[0]
-            if min(len(word), len(name)) >= 4 and word not in _NOT_TYPOS and _one_edit(word, name):
-                found.append(form)
+        if len(typos) != 1 or typos[0][0] in _NOT_TYPOS or not _one_edit(*typos[0]):
+            continue
+        written, name = typos[0]
+        intact = sum(map(len, words)) - len(written)
+        if min(len(written), len(name)) < 3:
+            continue
+        if (intact >= 4 and max(len(written), len(name)) >= 4) or len(written) >= 5:
+            found.append(form)
     return _one_city(found)
 
 

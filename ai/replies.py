@@ -87,6 +87,11 @@ RECEIVED = {
     Language.ENGLISH: ("Thanks{name}! We've got your request and we're finding the right pro. "
                        "We'll update you shortly."),
 }  # fmt: skip
+ALL_SET = {
+    Language.HEBREW: "מעולה, יש לנו את כל הפרטים. אנחנו מתאמים בעל מקצוע ונעדכן אותך כאן.",
+    Language.ENGLISH: "Great, we have everything we need. We're lining up a pro and will "
+    "update you here.",
+}
 
 
 def _lang(language: str) -> str:
@@ -120,3 +125,7 @@ def no_pro_available(language: str) -> str:
 
 def received(language: str, name: str = "") -> str:
     return RECEIVED[_lang(language)].format(name=f" {name}" if name else "")
+
+
+def all_set(language: str) -> str:
+    return ALL_SET[_lang(language)]

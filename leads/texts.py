@@ -1,11 +1,6 @@
 """What Fixi says to customers, in their language."""
 
 TEXTS = {
-    "received": {
-        "he": "שלום{name}! קיבלנו את הפנייה שלך ל-Fixi ונחזור אליך בהקדם עם בעל מקצוע מתאים.",
-        "en": "Hi{name}! Fixi got your request and will get back to you shortly "
-        "with the right pro.",
-    },
     "flood": {
         "he": "קיבלנו הרבה הודעות ממך בדקה האחרונה 🙏 נעבור עליהן ונחזור אליך. "
         "אפשר לכתוב שוב בעוד דקה.",
@@ -20,6 +15,5 @@ def text(key: str, language: str, **values) -> str:
     return template.format(**values)
 
 
-def name_part(name: str) -> str:
-    first = (name or "").split()[0] if name and name.split() else ""
-    return f" {first}" if first else ""
+def first_name(customer) -> str:
+    return customer.first_name if customer is not None else ""

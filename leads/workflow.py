@@ -5,9 +5,10 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from ai import dispatcher, replies
 from fixi.models import BusinessSettings
 from fixi.vocabulary import language_of
-from leads import texts
+from leads import texts, understanding
 from leads.customers import customer_for_chat
 from leads.models import OPEN_STATUSES, Actor, Customer, Lead, LeadEvent, LeadStatus
 from messaging import greenapi, inbox, outbox
@@ -27,6 +28,7 @@ CONVERSATION_KINDS = {
     MessageKind.BUTTON,
 }
 MEDIA_KINDS = {MessageKind.IMAGE, MessageKind.VIDEO, MessageKind.AUDIO, MessageKind.DOCUMENT}
+AI_MEDIA_KINDS = {MessageKind.IMAGE, MessageKind.VIDEO, MessageKind.AUDIO}
 
 
 def process_inbound(inbound_id) -> str:
@@ -68,11 +70,37 @@ def _converse(message: InboundMessage) -> str:
             outbox.queue_text(message.chat_id, texts.text("flood", language), topic="flood")
         return "flood"
     lead, created = open_lead_for(customer, language)
-    _add_to_lead(lead, message)
-    if created:
-        greeting = texts.text("received", language, name=texts.name_part(customer.name))
-        outbox.queue_text(message.chat_id, greeting, topic=f"lead:{lead.pk}")
+    media = _add_to_lead(lead, message)
+    was_urgent = lead.urgent
+    reading = dispatcher.dispatch(_text_for_ai(lead, message), media=media)
+    understanding.apply_reading(lead, reading)
+    reply = _reply(lead, customer, reading, created, was_urgent)
+    outbox.queue_text(message.chat_id, reply, topic=f"lead:{lead.pk}")
     return "processed"
+
+
+def _text_for_ai(lead: Lead, message: InboundMessage) -> str:
+    """Everything the customer has told us on this lead, so no detail is lost between
+    messages (the latest last)."""
+    lead.refresh_from_db(fields=["description"])
+    return lead.description or message.text
+
+
+def _reply(lead, customer, reading, created: bool, was_urgent: bool) -> str:
+    """Every customer message gets an answer: greeting, safety first, then the one thing
+    still missing."""
+    language = lead.language
+    parts = []
+    if created:
+        parts.append(replies.received(language, texts.first_name(customer)))
+    if lead.urgent and not was_urgent:
+        parts.append(replies.urgent_note(lead.urgency_reason, language))
+    missing = understanding.missing_fields(lead)
+    if missing:
+        parts.append(replies.ask_for(missing[0], language))
+    elif not created:
+        parts.append(replies.all_set(language))
+    return "\n\n".join(part for part in parts if part)
 
 
 def open_lead_for(customer: Customer, language: str) -> tuple[Lead, bool]:
@@ -93,27 +121,33 @@ def open_lead_for(customer: Customer, language: str) -> tuple[Lead, bool]:
     return lead, True
 
 
-def _add_to_lead(lead: Lead, message: InboundMessage) -> None:
-    """Keep the customer's words and files on the lead, for the AI and the admin."""
+def _add_to_lead(lead: Lead, message: InboundMessage) -> list[tuple[bytes, str]]:
+    """Keep the customer's words and files on the lead, for the AI and the admin.
+    Returns the files' bytes for the dispatcher."""
     if message.text and message.kind != MessageKind.BUTTON:
         description = f"{lead.description}\n{message.text}".strip()
         Lead.objects.filter(pk=lead.pk).update(description=description[:10_000])
+    media = []
     if message.kind in MEDIA_KINDS:
-        _attach_media(lead, message)
+        stored = _attach_media(lead, message)
+        if stored is not None and stored.kind in AI_MEDIA_KINDS:
+            media.append((stored.content, stored.mime_type))
     Lead.objects.filter(pk=lead.pk).update(last_customer_message_at=timezone.now())
+    return media
 
 
-def _attach_media(lead: Lead, message: InboundMessage) -> None:
+def _attach_media(lead: Lead, message: InboundMessage):
     try:
-        stored = store_inbound_media(message).as_dict()
+        stored = store_inbound_media(message)
     except MediaRejected as error:
         log.warning("media of %s not kept: %s", message.pk, error)
-        return
+        return None
     except greenapi.GreenApiError as error:
         if error.retryable:
             raise  # the message stays for the recovery sweep
         log.warning("media of %s not fetched: %s", message.pk, error.reason)
-        return
+        return None
     lead.refresh_from_db(fields=["media"])
-    if not any(item.get("message_id") == stored["message_id"] for item in lead.media):
-        Lead.objects.filter(pk=lead.pk).update(media=[*lead.media, stored])
+    if not any(item.get("message_id") == stored.message_id for item in lead.media):
+        Lead.objects.filter(pk=lead.pk).update(media=[*lead.media, stored.as_dict()])
+    return stored

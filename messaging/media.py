@@ -7,7 +7,7 @@ CLOUDINARY_URL is set, else under var/media.
 
 import io
 import mimetypes
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -33,9 +33,11 @@ class StoredMedia:
     kind: str
     size: int
     message_id: str
+    content: bytes = field(default=b"", repr=False)  # for the AI; not stored on the lead
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        keys = ("url", "mime_type", "kind", "size", "message_id")
+        return {key: getattr(self, key) for key in keys}
 
 
 def _allowed(mime_type: str) -> bool:
@@ -60,7 +62,7 @@ def store_inbound_media(message: InboundMessage) -> StoredMedia:
         raise MediaRejected(f"file type {mime_type or 'unknown'} is not accepted")
     name = _file_name(message, mime_type)
     stored_url = _upload(content, name, mime_type)
-    return StoredMedia(stored_url, mime_type, message.kind, len(content), str(message.pk))
+    return StoredMedia(stored_url, mime_type, message.kind, len(content), str(message.pk), content)
 
 
 def _file_name(message: InboundMessage, mime_type: str) -> str:

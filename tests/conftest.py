@@ -36,4 +36,5 @@ def broker_queue(settings):
     return published
 
 
+from tests.fakes.gemini import fake_gemini  # noqa: E402, F401  (fixture)
 from tests.fakes.green_api import fake_green_api  # noqa: E402, F401  (fixture)

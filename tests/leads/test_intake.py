@@ -5,6 +5,7 @@ from django.conf import settings as django_settings
 
 from fixi.models import BusinessSettings
 from leads.models import Lead, LeadEvent, LeadStatus
+from leads.understanding import missing_fields as understanding_missing
 from leads.workflow import process_inbound
 from messaging import inbox
 from messaging.models import InboundMessage, OutboundMessage, ProcessingState
@@ -25,18 +26,44 @@ def test_a_first_message_opens_a_lead_and_greets_in_the_customers_language():
     assert lead.status == LeadStatus.NEW and lead.language == "en"
     assert "dripping" in lead.description
     assert LeadEvent.objects.get(lead=lead).action == "created"
+    assert (lead.issue_type, lead.city.slug) == ("hvac", "haifa")
     greeting = OutboundMessage.objects.get()
-    assert greeting.text.startswith("Hi Dana!") and greeting.topic == f"lead:{lead.pk}"
+    assert greeting.text.startswith("Thanks Dana!") and greeting.topic == f"lead:{lead.pk}"
+    assert greeting.text.endswith(
+        "What's the address? Street, house number and flat if there is one."
+    )
 
 
-def test_later_messages_continue_the_open_lead_without_another_greeting():
-    deliver(shapes.text("יש לי נזילה"))
+def test_later_messages_continue_the_open_lead_asking_only_for_what_is_missing():
+    deliver(shapes.text("יש לי נזילה מתחת לכיור"))
     deliver(shapes.text("בחיפה, רחוב הרצל 10"))
 
     lead = Lead.objects.get()
-    assert lead.description == "יש לי נזילה\nבחיפה, רחוב הרצל 10"
-    assert OutboundMessage.objects.count() == 1
-    assert OutboundMessage.objects.get().text.startswith("שלום Dana!")
+    assert lead.description == "יש לי נזילה מתחת לכיור\nבחיפה, רחוב הרצל 10"
+    assert (lead.issue_type, lead.city.slug, lead.full_address) == (
+        "plumbing",
+        "haifa",
+        "רחוב הרצל 10",
+    )
+    first, second = OutboundMessage.objects.order_by("created_at")
+    assert first.text.startswith("תודה Dana!") and "באיזו עיר" in first.text
+    assert "תודה" not in second.text and "מתי נוח" in second.text
+
+
+def test_an_urgent_message_gets_the_safety_tip_first():
+    deliver(shapes.text("דחוף!! יש ריח גז חזק במטבח, ברמת גן"))
+
+    lead = Lead.objects.get()
+    assert lead.urgent and lead.urgency_reason == "gas_smell"
+    assert "102" in OutboundMessage.objects.get().text
+
+
+def test_a_complete_first_message_needs_no_questions():
+    deliver(shapes.text("Leaking pipe under the sink at 12 Herzl St, Haifa, tomorrow at 10:00"))
+
+    lead = Lead.objects.get()
+    assert understanding_missing(lead) == []
+    assert "?" not in OutboundMessage.objects.get().text
 
 
 def test_after_completion_a_new_message_starts_a_new_lead():
@@ -98,6 +125,7 @@ def test_a_flood_is_stored_but_not_worked_on_and_gets_one_notice():
     notices = OutboundMessage.objects.filter(topic="flood")
     assert notices.count() == 1 and "הרבה הודעות" in notices.get().text
     assert "הודעה 5" not in Lead.objects.get().description
+    assert OutboundMessage.objects.exclude(topic="flood").count() == 3  # one answer each
 
 
 def test_a_pro_writing_in_is_not_made_a_customer():

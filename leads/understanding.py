@@ -1,0 +1,77 @@
+"""What the dispatcher understood, written onto the lead.
+
+A later message refines an earlier one: a value the dispatcher found replaces the lead's,
+an empty one keeps it ("other" never replaces a known trade). The city becomes a row of
+pros.City so routing can filter on it.
+"""
+
+from ai import gazetteer
+from ai.offline import preferred_start
+from ai.types import Dispatch
+from fixi.vocabulary import IssueType
+from leads.models import Customer, Lead
+from pros.models import City
+
+MISSING_ORDER = ("issue", "city", "address", "time")
+
+
+def city_row(slug: str) -> City | None:
+    if not slug:
+        return None
+    found = City.objects.filter(slug=slug).first()
+    if found is not None:
+        return found
+    known = gazetteer.by_slug(slug)
+    if known is None:
+        return None
+    city, _ = City.objects.get_or_create(
+        slug=slug, defaults={"name_he": known.name_he, "name_en": known.name_en}
+    )
+    return city
+
+
+def changes_for(lead: Lead, reading: Dispatch) -> dict:
+    """The lead fields this reading sets (only those it actually knows)."""
+    changes = {}
+    city = city_row(reading.city)
+    if city is not None:
+        changes["city"] = city
+        changes["city_text"] = reading.city_name[:120]
+    if reading.issue_type and (reading.issue_type != IssueType.OTHER or not lead.issue_type):
+        changes["issue_type"] = reading.issue_type
+    if reading.urgent and not lead.urgent:
+        changes["urgent"] = True
+        changes["urgency_reason"] = reading.urgency_reason[:200]
+    if reading.address:
+        changes["full_address"] = reading.address[:250]
+    start = preferred_start(reading)
+    if start is not None:
+        changes["appointment_time"] = start
+    if reading.summary and not lead.summary:
+        changes["summary"] = reading.summary[:300]
+    if reading.transcript:
+        changes["transcript"] = f"{lead.transcript}\n{reading.transcript}".strip()[:10_000]
+    return changes
+
+
+def apply_reading(lead: Lead, reading: Dispatch) -> dict:
+    changes = changes_for(lead, reading)
+    if changes:
+        Lead.objects.filter(pk=lead.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(lead, field, value)
+    if reading.customer_name:
+        Customer.objects.filter(pk=lead.customer_id, name="").update(
+            name=reading.customer_name[:120]
+        )
+    return changes
+
+
+def missing_fields(lead: Lead) -> list[str]:
+    present = {
+        "issue": bool(lead.issue_type) and lead.issue_type != IssueType.OTHER,
+        "city": lead.city_id is not None,
+        "address": bool(lead.full_address),
+        "time": lead.appointment_time is not None,
+    }
+    return [field for field in MISSING_ORDER if not present[field]]
