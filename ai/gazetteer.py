@@ -18,8 +18,9 @@ LeZion after "יום" or before "בבוקר" (Sunday); "רחובות" is not Reh
 העיר" (streets); "תא" and "פת" count only where nothing but punctuation or a plain word
 like "יש"/"צריך" follows ("תא מקלחת" is a shower stall); abbreviations do not count after
 a number (10 ק"ג is ten kilograms); a name right after "רחוב"/"דרך"/"שדרות" or before
-"Street"/"Road" is a street, not a city (רחוב יפו, Jaffa Road). Names that are first
-names or words (אלעד, עומר, נשר, "Ariel") are "strict": see ai/data/__init__.py.
+"Street"/"Road" is a street, not a city (רחוב יפו, Jaffa Road); a one-word name right
+after "זאת"/"שמי"/"I'm" is a person (זאת אילת). Names that are first names or words
+(אלעד, עומר, נשר, "Ariel", "PT") are "strict": see ai/data/__init__.py.
 
 When nothing matches exactly, Latin words (and runs of two or three, for names written
 apart or together) may match a Latin name at one edit (typo) away: "Jerusalm", "Hiafa",
@@ -62,8 +63,10 @@ _QUOTES = frozenset("\"'`´״׳“”„‟‘’‚‛′″")
 _DASHES = frozenset("-_\u05be\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 # Niqqud and cantillation (Mn), enclosing marks, and invisible bidi/format characters.
 _DROPPED = frozenset({"Mn", "Me", "Cf"})
-# "ת.א" and "פ.ת": a dot after a one-letter Hebrew word, before a Hebrew letter.
-_DOTTED_ABBREVIATION = re.compile(r"(?<![^\W\d_])([\u05d0-\u05ea])\.(?=[\u05d0-\u05ea])")
+# "ת.א", "בפ.ת": a dot between two single Hebrew letters (the first may carry prefixes).
+_DOTTED_ABBREVIATION = re.compile(
+    r"(?<![^\W\d_])([ובלמשכ]{0,3}[\u05d0-\u05ea])\.(?=[\u05d0-\u05ea](?![^\W\d_]))"
+)
 _TOKEN = re.compile(r'[^\W_]+(?:"[^\W_]+)*')
 _HEBREW_LETTER = re.compile(r"[\u05d0-\u05ea]")
 _EXTRA_SPACE = re.compile(r"^ | $|  ")
@@ -262,6 +265,8 @@ _SIGN_OFF_WORDS = _words(
     """תודה רבה מראש בברכה ברכה בתודה שלום היי הי אהלן הלו שמי ממני חתום
     thanks thank you thx ty regards cheers best hi hello hey dear name sincerely"""
 )
+# Words that introduce a person: "זאת אילת", "קוראים לי שוהם", "I'm Ariel".
+_INTRODUCTION_WORDS = _words('זה זאת שמי לי בשם אני name called i"m im')
 _STREET_BEFORE = _words(
     """רחוב רח ברחוב ברח מרחוב לרחוב דרך שדרות שד בשדרות בשד כביש סמטת ככר כיכר שביל
     rehov rechov rechof derech sderot shderot"""
@@ -406,6 +411,8 @@ def _placed(c: _Context) -> bool:
 
 def _accepted(form: _Form, c: _Context) -> bool:
     if (not c.prefix and c.before in _STREET_BEFORE) or c.after in _STREET_AFTER:
+        return False
+    if not c.prefix and c.before in _INTRODUCTION_WORDS and len(form.tokens) == 1:
         return False
     if form.strict and not _placed(c):
         return False
