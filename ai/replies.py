@@ -87,6 +87,12 @@ RECEIVED = {
     Language.ENGLISH: ("Thanks{name}! We've got your request and we're finding the right pro. "
                        "We'll update you shortly."),
 }  # fmt: skip
+FLOOD = {
+    Language.HEBREW: "קיבלנו הרבה הודעות ממך בדקה האחרונה 🙏 נעבור עליהן ונחזור אליך. "
+    "אפשר לכתוב שוב בעוד דקה.",
+    Language.ENGLISH: "We got a lot of messages from you in the last minute 🙏 We'll go "
+    "through them and get back to you. You can write again in a minute.",
+}
 ALL_SET = {
     Language.HEBREW: "מעולה, יש לנו את כל הפרטים. אנחנו מתאמים בעל מקצוע ונעדכן אותך כאן.",
     Language.ENGLISH: "Great, we have everything we need. We're lining up a pro and will "
@@ -129,3 +135,7 @@ def received(language: str, name: str = "") -> str:
 
 def all_set(language: str) -> str:
     return ALL_SET[_lang(language)]
+
+
+def flood_notice(language: str) -> str:
+    return FLOOD[_lang(language)]

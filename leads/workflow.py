@@ -8,7 +8,7 @@ from django.utils import timezone
 from ai import dispatcher, replies
 from fixi.models import BusinessSettings
 from fixi.vocabulary import language_of
-from leads import texts, understanding
+from leads import understanding
 from leads.customers import customer_for_chat
 from leads.models import OPEN_STATUSES, Actor, Customer, Lead, LeadEvent, LeadStatus
 from messaging import greenapi, inbox, outbox
@@ -67,7 +67,7 @@ def _converse(message: InboundMessage) -> str:
     rank = inbox.flood_rank(message)
     if rank > limit:
         if rank == limit + 1:  # exactly one notice per burst, whichever worker gets here
-            outbox.queue_text(message.chat_id, texts.text("flood", language), topic="flood")
+            outbox.queue_text(message.chat_id, replies.flood_notice(language), topic="flood")
         return "flood"
     lead, created = open_lead_for(customer, language)
     media = _add_to_lead(lead, message)
@@ -92,7 +92,7 @@ def _reply(lead, customer, reading, created: bool, was_urgent: bool) -> str:
     language = lead.language
     parts = []
     if created:
-        parts.append(replies.received(language, texts.first_name(customer)))
+        parts.append(replies.received(language, customer.first_name))
     if lead.urgent and not was_urgent:
         parts.append(replies.urgent_note(lead.urgency_reason, language))
     missing = understanding.missing_fields(lead)

@@ -19,7 +19,6 @@ from tests.fakes import gemini as fakes
 pytest.importorskip("ai.offline", reason="ai.offline (and ai.gazetteer) not written yet")
 
 MODELS = fakes.MODELS
-fake_gemini = fakes.fake_gemini  # the fixture, registered in this module
 
 ISRAEL = ZoneInfo("Asia/Jerusalem")
 # Thursday 26 March 2026, 10:00 in Israel; daylight saving time starts the next night.

@@ -14,7 +14,6 @@ from ai import gemini
 from tests.fakes import gemini as fakes
 
 MODELS = fakes.MODELS
-fake_gemini = fakes.fake_gemini  # the fixture, registered in this module
 
 CUSTOMER_WORDS = "SECRET-CUSTOMER-WORDS יש לי נזילה"
 

@@ -22,7 +22,6 @@ from tests.factories import PriceItemFactory, ProFactory
 from tests.fakes import gemini as fakes
 
 MODELS = fakes.MODELS
-fake_gemini = fakes.fake_gemini  # the fixture, registered in this module
 
 pytestmark = pytest.mark.django_db
 
