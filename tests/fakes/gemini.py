@@ -40,10 +40,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.fakes.loopback import LoopbackFake
 
 # The chain the fixture configures: current models from the reference, in the order of
 # the default AI_MODELS setting.
@@ -87,10 +89,11 @@ class _Upload:
     data: bytearray = field(default_factory=bytearray)
 
 
-class FakeGemini:
+class FakeGemini(LoopbackFake):
     """The Gemini API for one key. Read `.requests`; script answers per model."""
 
     def __init__(self, api_key: str | None = None):
+        super().__init__()
         self.api_key = api_key or f"fake-gemini-{secrets.token_hex(12)}"
         # One dict per request: kind ("generate", "upload", "file" or None), model,
         # api_version, path, http_method, headers, api_key, body (JSON or None), and for
@@ -106,36 +109,6 @@ class FakeGemini:
         self._always: dict[str, _Scripted] = {}
         self._delays: dict[str, list[float]] = {}
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- Lifecycle ---
-
-    def start(self) -> "FakeGemini":
-        self._stopping.clear()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()  # wakes handlers sleeping on an injected delay
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-        self._server = None
-
-    def __enter__(self) -> "FakeGemini":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def reset(self) -> None:
         """Forget requests, scripts, the responder and files; drop answers still delayed."""
@@ -380,15 +353,6 @@ def _b64decode(value) -> tuple[bytes | None, str]:
         return None, ""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeGemini
-
-    def handle_error(self, request, client_address):
-        # A client that timed out has hung up; writing to it fails, and that is expected.
-        pass
-
-
 class _Handler(BaseHTTPRequestHandler):
     # One request per connection: nothing stays open when the fake stops.
     protocol_version = "HTTP/1.0"
@@ -501,3 +465,6 @@ def fake_gemini(settings):
     finally:
         fake.reset()
         gemini.reset_state()
+
+
+FakeGemini.handler_class = _Handler

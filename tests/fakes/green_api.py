@@ -23,10 +23,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.fakes.loopback import LoopbackFake
 
 MAX_MESSAGE_CHARS = 20_000
 MAX_BUTTONS = 3
@@ -83,10 +85,11 @@ def error_body(status: int, description: str = "") -> dict:
     return {"code": status, "message": message, "description": description}
 
 
-class FakeGreenApi:
+class FakeGreenApi(LoopbackFake):
     """One Green API instance. Read `.requests`; change `.state_instance`, `.media`."""
 
     def __init__(self, instance_id: str = "1101000001", token: str | None = None):
+        super().__init__()
         self.instance_id = instance_id
         self.token = token or f"tok{secrets.token_hex(16)}"
         # One dict per request: method ("media" for /media/, None for unknown paths),
@@ -100,36 +103,6 @@ class FakeGreenApi:
         self.state_instance = "authorized"
         self._failures: dict[str, list[_Failure]] = {}
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- Lifecycle ---
-
-    def start(self) -> "FakeGreenApi":
-        self._stopping.clear()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()  # wakes handlers sleeping on an injected delay
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-        self._server = None
-
-    def __enter__(self) -> "FakeGreenApi":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
@@ -243,15 +216,6 @@ class FakeGreenApi:
         return 200, {"stateInstance": self.state_instance}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeGreenApi
-
-    def handle_error(self, request, client_address):
-        # A client that timed out has hung up; writing to it fails, and that is expected.
-        pass
-
-
 class _Handler(BaseHTTPRequestHandler):
     # One request per connection: nothing stays open when the fake stops.
     protocol_version = "HTTP/1.0"
@@ -355,3 +319,6 @@ def fake_green_api(settings):
         settings.GREEN_API_ID = fake.instance_id
         settings.GREEN_API_TOKEN = fake.token
         yield fake
+
+
+FakeGreenApi.handler_class = _Handler
