@@ -8,7 +8,7 @@ from django.utils import timezone
 from ai import dispatcher, replies
 from fixi.models import BusinessSettings
 from fixi.vocabulary import language_of
-from leads import understanding
+from leads import lifecycle, understanding
 from leads.customers import customer_for_chat
 from leads.models import OPEN_STATUSES, Actor, Customer, Lead, LeadEvent, LeadStatus
 from messaging import greenapi, inbox, outbox
@@ -76,6 +76,16 @@ def _converse(message: InboundMessage) -> str:
     understanding.apply_reading(lead, reading)
     reply = _reply(lead, customer, reading, created, was_urgent)
     outbox.queue_text(message.chat_id, reply, topic=f"lead:{lead.pk}")
+    missing = understanding.missing_fields(lead)
+    lifecycle.transition(
+        lead.pk,
+        [LeadStatus.NEW],
+        LeadStatus.CONTACTED,
+        actor=Actor.BOT,
+        action="replied",
+        reason=f"asked for {missing[0]}" if missing else "all details received",
+        data={"source": reading.source, "missing": missing},
+    )
     return "processed"
 
 

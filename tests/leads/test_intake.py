@@ -23,9 +23,16 @@ def test_a_first_message_opens_a_lead_and_greets_in_the_customers_language():
     assert deliver(shapes.text("Hi, my AC is dripping water in Haifa")) == "processed"
 
     lead = Lead.objects.get()
-    assert lead.status == LeadStatus.NEW and lead.language == "en"
+    assert lead.status == LeadStatus.CONTACTED and lead.language == "en"
     assert "dripping" in lead.description
-    assert LeadEvent.objects.get(lead=lead).action == "created"
+    created = LeadEvent.objects.get(lead=lead, action="created")
+    replied = LeadEvent.objects.get(lead=lead, action="replied")
+    assert (created.action, created.to_status) == ("created", LeadStatus.NEW)
+    assert (replied.action, replied.to_status, replied.reason) == (
+        "replied",
+        LeadStatus.CONTACTED,
+        "asked for address",
+    )
     assert (lead.issue_type, lead.city.slug) == ("hvac", "haifa")
     greeting = OutboundMessage.objects.get()
     assert greeting.text.startswith("Thanks Dana!") and greeting.topic == f"lead:{lead.pk}"

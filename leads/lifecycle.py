@@ -1,0 +1,69 @@
+"""The lead's state machine. Every change is one conditional update whose row count is
+checked, and every change that happens writes a LeadEvent: who, what, why.
+
+    new → contacted → awaiting_pro → booked → completed
+    (rejections, reassignments and timeouts keep or return a lead to awaiting_pro;
+    cancelled and unassigned (nobody can take it) are reachable from the open states)
+"""
+
+from django.utils import timezone
+
+from leads.models import Actor, Lead, LeadEvent, LeadStatus
+
+S = LeadStatus
+TRANSITIONS: dict[str, set[str]] = {
+    S.NEW: {S.CONTACTED, S.AWAITING_PRO, S.UNASSIGNED, S.CANCELLED},
+    S.CONTACTED: {S.AWAITING_PRO, S.UNASSIGNED, S.CANCELLED},
+    S.AWAITING_PRO: {S.AWAITING_PRO, S.BOOKED, S.UNASSIGNED, S.CANCELLED},
+    S.BOOKED: {S.AWAITING_PRO, S.COMPLETED, S.CANCELLED},
+    S.UNASSIGNED: {S.AWAITING_PRO, S.CANCELLED},
+    S.COMPLETED: set(),
+    S.CANCELLED: set(),
+}
+
+
+class IllegalTransition(ValueError):
+    pass
+
+
+def transition(
+    lead_id,
+    from_statuses: list[str],
+    to_status: str,
+    *,
+    actor: str,
+    action: str,
+    reason: str = "",
+    actor_name: str = "",
+    data: dict | None = None,
+    **fields,
+) -> bool:
+    """Move a lead from one of `from_statuses` to `to_status`; False when it was not in
+    one of them any more (someone else acted first), and then nothing is written."""
+    illegal = [s for s in from_statuses if to_status not in TRANSITIONS[s]]
+    if illegal:
+        raise IllegalTransition(f"{illegal} → {to_status} is not a lead transition")
+    for from_status in from_statuses:  # one update per status, so the event names it
+        moved = Lead.objects.filter(pk=lead_id, status=from_status).update(
+            status=to_status, updated_at=timezone.now(), **fields
+        )
+        if moved == 1:
+            LeadEvent.objects.create(
+                lead_id=lead_id,
+                actor=actor,
+                actor_name=actor_name[:120],
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason,
+                data=data or {},
+            )
+            return True
+    return False
+
+
+def note(lead_id, *, actor: str = Actor.SYSTEM, action: str, reason: str = "", data=None):
+    """An event that changes no status (a question asked, a file received)."""
+    return LeadEvent.objects.create(
+        lead_id=lead_id, actor=actor, action=action, reason=reason, data=data or {}
+    )
