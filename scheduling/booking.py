@@ -1,0 +1,120 @@
+"""Booking: a lead claims a pro's slot, or is offered the nearest free ones.
+
+Every change of who holds a slot is one conditional update whose row count is checked
+(DESIGN.md, data layer): no transactions and no row locks, so the same code is race-free
+on SQLite and on MongoDB. This module is layer 2, so leads are passed in by id.
+
+One customer's lead holds at most one slot. No single row can enforce that (the claims
+land on different slot rows, and no unique constraint fits a nullable lead on both
+backends), so a claim is made first and checked after:
+
+1. Claim the slot: `filter(free, open, future).update(lead=..., booked_at=now)`; zero
+   rows means someone else has it (or it is closed or past).
+2. Read every slot the lead now holds, in one fixed order: (booked_at, start, id). The
+   first of them is the lead's booking.
+   - Ours is not first: release ours (conditionally: only while this lead holds it) and
+     answer False. A lead that already held a slot keeps it, since it was booked earlier.
+   - Ours is first: release the lead's other slots. This closes the one window a
+     check-then-release cannot: a claim whose `now` is earlier than that of a claim that
+     already checked and found itself alone.
+
+Why this leaves exactly one slot after concurrent claims by the same lead: let W be the
+first, in that order, of the slots the lead's claims take. W's own check never sees a slot
+before it, so W is kept. Every other claim either checks after W was claimed (it then sees
+W before it and releases itself) or was claimed before W's check (W's check releases it).
+Nobody releases W, so the lead ends with W alone; neither "both released" nor "both kept"
+can happen. The cost is the rare case of the second bullet: a claim that answered True can
+lose its slot to an earlier-stamped claim of the same lead made at the same moment.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from scheduling.models import Slot
+
+NEAREST_COUNT = 3
+
+
+@dataclass
+class BookingResult:
+    slot: Slot | None
+    alternatives: list[Slot] = field(default_factory=list)
+
+
+def _free(pro_id, now: dt.datetime):
+    return Slot.objects.filter(pro_id=pro_id, lead__isnull=True, closed=False, start__gt=now)
+
+
+def claim_slot(slot_id, lead_id, now: dt.datetime | None = None) -> bool:
+    """Give the slot to the lead if it is free, open and in the future; True if it did."""
+    now = now or timezone.now()
+    claimed = Slot.objects.filter(
+        pk=slot_id, lead__isnull=True, closed=False, start__gt=now
+    ).update(lead_id=lead_id, booked_at=now, updated_at=now)
+    if claimed != 1:
+        return False
+    held = list(
+        Slot.objects.filter(lead_id=lead_id)
+        .order_by("booked_at", "start", "id")
+        .values_list("pk", flat=True)
+    )
+    if held and str(held[0]) == str(slot_id):
+        for other in held[1:]:
+            release_slot(other, lead_id)
+        return True
+    release_slot(slot_id, lead_id)
+    return False
+
+
+def release_slot(slot_id, lead_id) -> bool:
+    """Free the slot if this lead holds it; it can then be booked again."""
+    released = Slot.objects.filter(pk=slot_id, lead_id=lead_id).update(
+        lead=None, booked_at=None, updated_at=timezone.now()
+    )
+    return released == 1
+
+
+def release_lead_slots(lead_id) -> int:
+    """Free every slot the lead holds; the number freed."""
+    return Slot.objects.filter(lead_id=lead_id).update(
+        lead=None, booked_at=None, updated_at=timezone.now()
+    )
+
+
+def slot_at(pro_id, when: dt.datetime) -> Slot | None:
+    """The pro's free, open slot that contains `when` (start <= when < end)."""
+    return (
+        Slot.objects.filter(
+            pro_id=pro_id, lead__isnull=True, closed=False, start__lte=when, end__gt=when
+        )
+        .order_by("start")
+        .first()
+    )
+
+
+def nearest_free_slots(
+    pro_id, when: dt.datetime, count: int = NEAREST_COUNT, now: dt.datetime | None = None
+) -> list[Slot]:
+    """The pro's `count` free future slots starting nearest to `when`, sorted by start.
+
+    Ties in distance go to the earlier slot. Two bounded queries on the (pro, lead, start)
+    index: the `count` starting before `when` and the `count` from `when` on.
+    """
+    free = _free(pro_id, now or timezone.now())
+    before = list(free.filter(start__lt=when).order_by("-start")[:count])
+    after = list(free.filter(start__gte=when).order_by("start")[:count])
+    nearest = sorted(before + after, key=lambda slot: (abs(slot.start - when), slot.start))
+    return sorted(nearest[:count], key=lambda slot: slot.start)
+
+
+def book(pro_id, lead_id, when: dt.datetime, now: dt.datetime | None = None) -> BookingResult:
+    """Book the pro's slot at `when` for the lead; if it cannot be had, the nearest free
+    slots for the customer to choose from."""
+    now = now or timezone.now()
+    slot = slot_at(pro_id, when)
+    if slot is not None and claim_slot(slot.pk, lead_id, now=now):
+        slot.refresh_from_db()
+        return BookingResult(slot=slot)
+    return BookingResult(slot=None, alternatives=nearest_free_slots(pro_id, when, now=now))
