@@ -1,0 +1,192 @@
+"""Routing: which pro gets a job, and a place in that pro's load claimed without locks.
+
+Eligible: active, serves the city, does the trade, under the load cap, not excluded.
+Order: smoothed rating (highest first), then current load (lowest), then who was assigned
+least recently (never assigned first), then id, so two runs over the same data agree.
+
+The smoothed rating is a Bayesian average: every pro starts with PRIOR_WEIGHT imaginary
+reviews at PRIOR_MEAN, so three 5-star reviews (4.23) do not outrank 120 at 4.9 (4.83).
+It is computed in the database, so a city with hundreds of pros costs one query that
+returns only the first page of candidates.
+
+The cap holds under concurrent routing because a claim is one conditional UPDATE
+(`current_load < cap` in its WHERE clause, `F() + 1` in its SET): of two routers that saw
+the same last free place, only one update matches a row. No transaction or row lock is
+involved, so it holds on MongoDB as well.
+
+This module is layer 2: it knows nothing of leads. The caller passes the city, the trade
+and the ids of pros excluded from this lead.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from fixi.models import BusinessSettings
+from pros.models import City, Pro
+
+PRIOR_MEAN = 4.0  # what we assume of a pro nobody has reviewed yet
+PRIOR_WEIGHT = 10  # how many reviews that assumption is worth
+CANDIDATE_PAGE = 20  # candidates fetched at once; the next page only when all were taken
+REASON_CANDIDATES = 10  # candidates listed in the stored reason
+
+
+@dataclass
+class RoutingResult:
+    pro: Pro | None
+    reason: dict = field(default_factory=dict)
+
+
+def smoothed_rating():
+    """(rating × reviews + PRIOR_MEAN × PRIOR_WEIGHT) / (reviews + PRIOR_WEIGHT), as a float."""
+    return ExpressionWrapper(
+        (F("rating") * F("review_count") + Value(PRIOR_MEAN * PRIOR_WEIGHT))
+        / (F("review_count") + Value(float(PRIOR_WEIGHT))),
+        output_field=FloatField(),
+    )
+
+
+def smoothed(rating: float, reviews: int) -> float:
+    """The same formula in Python, for reasons and tests."""
+    return (rating * reviews + PRIOR_MEAN * PRIOR_WEIGHT) / (reviews + PRIOR_WEIGHT)
+
+
+def _under_cap(default_cap: int) -> Q:
+    # Two branches rather than Coalesce so the claim's WHERE clause reads like the rule.
+    return Q(max_load__isnull=False, current_load__lt=F("max_load")) | Q(
+        max_load__isnull=True, current_load__lt=default_cap
+    )
+
+
+def _default_cap() -> int:
+    return BusinessSettings.load().max_pro_load
+
+
+def _serving(city_id, trade: str) -> QuerySet:
+    # ServiceArea (pro, city) and ProTrade (pro, trade) are unique, so the joins add no duplicates.
+    return Pro.objects.filter(active=True, service_areas__city_id=city_id, trades__trade=trade)
+
+
+def eligible_pros(city_id, trade: str, excluded_ids=(), *, default_cap: int | None = None):
+    """Pros who can take a job now, best first, annotated with `smoothed` and `cap`."""
+    if default_cap is None:
+        default_cap = _default_cap()
+    return (
+        _serving(city_id, trade)
+        .filter(_under_cap(default_cap))
+        .exclude(pk__in=list(excluded_ids))
+        .annotate(smoothed=smoothed_rating(), cap=Coalesce("max_load", Value(default_cap)))
+        .order_by(
+            F("smoothed").desc(),
+            "current_load",
+            F("last_assigned_at").asc(nulls_first=True),
+            "id",
+        )
+    )
+
+
+def claim_pro(pro_id, now: datetime | None = None, *, default_cap: int | None = None) -> bool:
+    """Take one place in the pro's load; False when the pro is full or inactive."""
+    if default_cap is None:
+        default_cap = _default_cap()
+    claimed = Pro.objects.filter(_under_cap(default_cap), pk=pro_id, active=True).update(
+        current_load=F("current_load") + 1, last_assigned_at=now or timezone.now()
+    )
+    return claimed == 1
+
+
+def release_pro(pro_id) -> bool:
+    """Give back one place (a job finished, was declined or reassigned); never below zero."""
+    released = Pro.objects.filter(pk=pro_id, current_load__gt=0).update(
+        current_load=F("current_load") - 1
+    )
+    return released == 1
+
+
+def route(city_id, trade: str, excluded_ids=(), now: datetime | None = None) -> RoutingResult:
+    """Claim the best eligible pro and say why; RoutingResult(None, reason) when nobody can."""
+    now = now or timezone.now()
+    excluded_ids = list(excluded_ids)  # read twice: the query and the reason
+    default_cap = _default_cap()
+    candidates = eligible_pros(city_id, trade, excluded_ids, default_cap=default_cap)
+    considered, taken = [], []
+    while True:
+        # The next page leaves out who was seen, not an offset: other routers' claims
+        # change loads, and so the order, between pages.
+        seen = [pro.pk for pro in considered]
+        page = list(candidates.exclude(pk__in=seen)[:CANDIDATE_PAGE])
+        considered += page
+        for pro in page:
+            if claim_pro(pro.pk, now, default_cap=default_cap):
+                reason = _reason(city_id, trade, considered, taken, excluded_ids)
+                reason["chosen"] = {"id": str(pro.pk), "name": pro.name}
+                reason["why"] = _why(pro, considered)
+                pro.current_load += 1
+                pro.last_assigned_at = now
+                return RoutingResult(pro, reason)
+            taken.append(str(pro.pk))  # someone else claimed the last place first
+        if len(page) < CANDIDATE_PAGE:
+            break
+    reason = _reason(city_id, trade, considered, taken, excluded_ids)
+    reason["chosen"] = None
+    reason["why"] = _why_nobody(city_id, trade, excluded_ids, default_cap, taken)
+    return RoutingResult(None, reason)
+
+
+def _reason(city_id, trade, considered, taken, excluded_ids) -> dict:
+    return {
+        "city_id": str(city_id),
+        "trade": trade,
+        "excluded": sorted(str(pk) for pk in excluded_ids),
+        "candidates": [_describe(pro) for pro in considered[:REASON_CANDIDATES]],
+        "considered_count": len(considered),
+        "lost_races": taken,
+        "formula": f"smoothed = (rating*reviews + {PRIOR_MEAN}*{PRIOR_WEIGHT}) "
+        f"/ (reviews + {PRIOR_WEIGHT})",
+    }
+
+
+def _describe(pro: Pro) -> dict:
+    return {
+        "id": str(pro.pk),
+        "name": pro.name,
+        "rating": pro.rating,
+        "reviews": pro.review_count,
+        "smoothed": round(pro.smoothed, 3),
+        "load": pro.current_load,
+        "cap": pro.cap,
+        "last_assigned_at": pro.last_assigned_at.isoformat() if pro.last_assigned_at else None,
+    }
+
+
+def _why(pro: Pro, considered: list[Pro]) -> str:
+    rivals = [other for other in considered if other.pk != pro.pk]
+    text = f"{pro.name}: smoothed rating {pro.smoothed:.2f} ({pro.review_count} reviews)"
+    if not rivals:
+        return f"{text}, the only pro available."
+    runner_up = rivals[0]
+    if round(runner_up.smoothed, 6) != round(pro.smoothed, 6):
+        return f"{text}, the highest of {len(considered)} available."
+    if runner_up.current_load != pro.current_load:
+        return f"{text}, tied on rating, with the lighter load ({pro.current_load} open jobs)."
+    return f"{text}, tied on rating and load, assigned least recently."
+
+
+def _why_nobody(city_id, trade, excluded_ids, default_cap, taken) -> str:
+    # Only on the failure path: a few count queries to tell the manager what to fix.
+    city = City.objects.filter(pk=city_id).values_list("name_en", flat=True).first()
+    where = f"{city or city_id} for {trade}"
+    serving = _serving(city_id, trade)
+    if not serving.exists():
+        return f"No active pro serves {where}."
+    free = serving.filter(_under_cap(default_cap))
+    if not free.exists():
+        return f"All active pros who serve {where} are at their load cap."
+    if not free.exclude(pk__in=list(excluded_ids)).exists():
+        return f"All pros with free places who serve {where} are excluded from this lead."
+    if taken:
+        return f"Every pro with a free place for {where} was claimed by another routing first."
+    return f"No pro is available for {where}."
