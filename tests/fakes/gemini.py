@@ -40,12 +40,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.fakes.loopback import LoopbackFake
+from tests.fakes.loopback import LoopbackFake, OneShotHandler
 
 # The chain the fixture configures: current models from the reference, in the order of
 # the default AI_MODELS setting.
@@ -353,19 +352,8 @@ def _b64decode(value) -> tuple[bytes | None, str]:
         return None, ""
 
 
-class _Handler(BaseHTTPRequestHandler):
-    # One request per connection: nothing stays open when the fake stops.
-    protocol_version = "HTTP/1.0"
+class _Handler(OneShotHandler):
     server_version = "FakeGemini/1.0"
-
-    def do_GET(self):
-        self._handle()
-
-    def do_POST(self):
-        self._handle()
-
-    def log_message(self, format, *args):
-        pass
 
     def _handle(self) -> None:
         fake = self.server.fake

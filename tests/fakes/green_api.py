@@ -23,12 +23,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.fakes.loopback import LoopbackFake
+from tests.fakes.loopback import LoopbackFake, OneShotHandler
 
 MAX_MESSAGE_CHARS = 20_000
 MAX_BUTTONS = 3
@@ -216,19 +215,8 @@ class FakeGreenApi(LoopbackFake):
         return 200, {"stateInstance": self.state_instance}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    # One request per connection: nothing stays open when the fake stops.
-    protocol_version = "HTTP/1.0"
+class _Handler(OneShotHandler):
     server_version = "FakeGreenApi/1.0"
-
-    def do_GET(self):
-        self._handle()
-
-    def do_POST(self):
-        self._handle()
-
-    def log_message(self, format, *args):
-        pass
 
     def _handle(self) -> None:
         fake = self.server.fake

@@ -47,3 +47,22 @@ class LoopbackFake:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+class OneShotHandler(BaseHTTPRequestHandler):
+    """GET and POST go to `_handle`; one request per connection, so nothing stays open
+    when the fake stops; no access log on the test output."""
+
+    protocol_version = "HTTP/1.0"
+
+    def do_GET(self):
+        self._handle()
+
+    def do_POST(self):
+        self._handle()
+
+    def log_message(self, format, *args):
+        pass
+
+    def _handle(self) -> None:
+        raise NotImplementedError
