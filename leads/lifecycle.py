@@ -2,8 +2,9 @@
 checked, and every change that happens writes a LeadEvent: who, what, why.
 
     new → contacted → awaiting_pro → booked → completed
-    (rejections, reassignments and timeouts keep or return a lead to awaiting_pro;
-    cancelled and unassigned (nobody can take it) are reachable from the open states)
+    (a rejection, a timeout or a manager's reassignment takes the pro off the lead and
+    returns it to contacted until the next pro is asked; cancelled and unassigned (nobody
+    can take it) are reachable from the open states)
 """
 
 from django.utils import timezone
@@ -14,9 +15,9 @@ S = LeadStatus
 TRANSITIONS: dict[str, set[str]] = {
     S.NEW: {S.CONTACTED, S.AWAITING_PRO, S.UNASSIGNED, S.CANCELLED},
     S.CONTACTED: {S.AWAITING_PRO, S.UNASSIGNED, S.CANCELLED},
-    S.AWAITING_PRO: {S.AWAITING_PRO, S.BOOKED, S.UNASSIGNED, S.CANCELLED},
-    S.BOOKED: {S.AWAITING_PRO, S.COMPLETED, S.CANCELLED},
-    S.UNASSIGNED: {S.AWAITING_PRO, S.CANCELLED},
+    S.AWAITING_PRO: {S.CONTACTED, S.AWAITING_PRO, S.BOOKED, S.UNASSIGNED, S.CANCELLED},
+    S.BOOKED: {S.CONTACTED, S.AWAITING_PRO, S.COMPLETED, S.CANCELLED},
+    S.UNASSIGNED: {S.CONTACTED, S.AWAITING_PRO, S.CANCELLED},
     S.COMPLETED: set(),
     S.CANCELLED: set(),
 }
@@ -36,15 +37,19 @@ def transition(
     reason: str = "",
     actor_name: str = "",
     data: dict | None = None,
+    match: dict | None = None,
     **fields,
 ) -> bool:
     """Move a lead from one of `from_statuses` to `to_status`; False when it was not in
-    one of them any more (someone else acted first), and then nothing is written."""
+    one of them any more (someone else acted first), and then nothing is written.
+
+    `match` adds conditions to the update (`{"pro_id": pro.pk}`: only while this pro
+    still holds the lead); `fields` are set along with the status."""
     illegal = [s for s in from_statuses if to_status not in TRANSITIONS[s]]
     if illegal:
         raise IllegalTransition(f"{illegal} → {to_status} is not a lead transition")
     for from_status in from_statuses:  # one update per status, so the event names it
-        moved = Lead.objects.filter(pk=lead_id, status=from_status).update(
+        moved = Lead.objects.filter(pk=lead_id, status=from_status, **(match or {})).update(
             status=to_status, updated_at=timezone.now(), **fields
         )
         if moved == 1:
@@ -62,8 +67,21 @@ def transition(
     return False
 
 
-def note(lead_id, *, actor: str = Actor.SYSTEM, action: str, reason: str = "", data=None):
-    """An event that changes no status (a question asked, a file received)."""
+def note(
+    lead_id,
+    *,
+    actor: str = Actor.SYSTEM,
+    action: str,
+    reason: str = "",
+    actor_name: str = "",
+    data=None,
+):
+    """An event that changes no status (a question asked, a late answer, a rating)."""
     return LeadEvent.objects.create(
-        lead_id=lead_id, actor=actor, action=action, reason=reason, data=data or {}
+        lead_id=lead_id,
+        actor=actor,
+        actor_name=actor_name[:120],
+        action=action,
+        reason=reason,
+        data=data or {},
     )

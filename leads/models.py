@@ -1,5 +1,6 @@
 """Customers, their leads (one job each), and the audit trail of every change."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -92,7 +93,15 @@ class Lead(BaseModel):
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True, db_index=True)
     pro_responded_at = models.DateTimeField(_("pro answered at"), null=True, blank=True)
+    on_the_way_at = models.DateTimeField(_("pro on the way at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    rating_requested_at = models.DateTimeField(_("rating asked at"), null=True, blank=True)
+    customer_rating = models.PositiveSmallIntegerField(
+        _("customer's rating"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     last_customer_message_at = models.DateTimeField(null=True, blank=True)
 
@@ -103,6 +112,7 @@ class Lead(BaseModel):
             models.Index(fields=["customer", "status"], name="lead_customer_status"),
             models.Index(fields=["status", "assigned_at"], name="lead_status_assigned"),
             models.Index(fields=["status", "appointment_time"], name="lead_status_appointment"),
+            models.Index(fields=["pro", "status"], name="lead_pro_status"),
         ]
 
     def __str__(self):
@@ -116,6 +126,7 @@ class Lead(BaseModel):
 class ExclusionReason(models.TextChoices):
     DECLINED = "declined", _("Declined")
     TIMED_OUT = "timed_out", _("Did not answer in time")
+    REASSIGNED = "reassigned", _("Reassigned by a manager")
 
 
 class LeadExclusion(BaseModel):

@@ -30,8 +30,9 @@ def city_row(slug: str) -> City | None:
     return city
 
 
-def changes_for(lead: Lead, reading: Dispatch) -> dict:
-    """The lead fields this reading sets (only those it actually knows)."""
+def changes_for(lead: Lead, reading: Dispatch, keep_time: bool = False) -> dict:
+    """The lead fields this reading sets (only those it actually knows). `keep_time`
+    leaves the appointment alone (a slot is already held for it)."""
     changes = {}
     city = city_row(reading.city)
     if city is not None:
@@ -44,7 +45,7 @@ def changes_for(lead: Lead, reading: Dispatch) -> dict:
         changes["urgency_reason"] = reading.urgency_reason[:200]
     if reading.address:
         changes["full_address"] = reading.address[:250]
-    start = preferred_start(reading)
+    start = None if keep_time else preferred_start(reading)
     if start is not None:
         changes["appointment_time"] = start
     if reading.summary and not lead.summary:
@@ -54,8 +55,8 @@ def changes_for(lead: Lead, reading: Dispatch) -> dict:
     return changes
 
 
-def apply_reading(lead: Lead, reading: Dispatch) -> dict:
-    changes = changes_for(lead, reading)
+def apply_reading(lead: Lead, reading: Dispatch, keep_time: bool = False) -> dict:
+    changes = changes_for(lead, reading, keep_time)
     if changes:
         Lead.objects.filter(pk=lead.pk).update(**changes)
         for field, value in changes.items():

@@ -6,15 +6,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from ai import dispatcher, replies
+from ai.persona import persona_reply
 from fixi.models import BusinessSettings
 from fixi.vocabulary import language_of
-from leads import lifecycle, understanding
+from leads import assignment, customer_actions, lifecycle, pro_conversation, texts, understanding
 from leads.customers import customer_for_chat
 from leads.models import OPEN_STATUSES, Actor, Customer, Lead, LeadEvent, LeadStatus
 from messaging import greenapi, inbox, outbox
 from messaging.media import MediaRejected, store_inbound_media
 from messaging.models import InboundMessage, MessageKind, ProcessingState
 from pros.models import Pro
+from scheduling.models import Slot
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +58,10 @@ def process_inbound(inbound_id) -> str:
 
 
 def _converse(message: InboundMessage) -> str:
-    if Pro.objects.filter(chat_id=message.chat_id).exists():
-        # A pro's answers (approve, reject, job status) are the lead lifecycle's to read;
-        # a pro is never made a customer with a lead of their own.
-        log.info("message %s is from a pro; kept for the pro's conversation", message.pk)
-        return "pro"
+    pro = Pro.objects.filter(chat_id=message.chat_id).first()
+    if pro is not None:
+        # A pro's answers (approve, reject, job status); a pro is never made a customer.
+        return pro_conversation.handle(message, pro)
     customer = customer_for_chat(message.chat_id, message.sender_name)
     language = language_of(message.text) or customer.language
     limit = BusinessSettings.load().flood_limit_per_minute
@@ -69,13 +70,27 @@ def _converse(message: InboundMessage) -> str:
         if rank == limit + 1:  # exactly one notice per burst, whichever worker gets here
             outbox.queue_text(message.chat_id, replies.flood_notice(language), topic="flood")
         return "flood"
+    if customer_actions.is_cancel(message.text):
+        return customer_actions.cancel(customer, language)
+    stars = customer_actions.rating_in(message.text)
+    if stars and customer_actions.record_rating(customer, stars, language):
+        return "rated"
     lead, created = open_lead_for(customer, language)
+    if lead.bot_paused:
+        _add_to_lead(lead, message)
+        lifecycle.note(lead.pk, actor=Actor.CUSTOMER, action="message_while_paused")
+        return "paused"  # a manager is answering this conversation
+    slot_id = customer_actions.chosen_slot(lead, message)
+    if slot_id is not None:
+        outcome = assignment.choose_slot(lead, slot_id)
+        before = [] if outcome.outcome == assignment.ASKED_PRO else [texts.slot_gone(language)]
+        assignment.tell_customer(lead, outcome, before)
+        return "slot_chosen" if outcome.outcome == assignment.ASKED_PRO else "slot_gone"
     media = _add_to_lead(lead, message)
     was_urgent = lead.urgent
     reading = dispatcher.dispatch(_text_for_ai(lead, message), media=media)
-    understanding.apply_reading(lead, reading)
-    reply = _reply(lead, customer, reading, created, was_urgent)
-    outbox.queue_text(message.chat_id, reply, topic=f"lead:{lead.pk}")
+    holds_slot = lead.status in (LeadStatus.AWAITING_PRO, LeadStatus.BOOKED)
+    understanding.apply_reading(lead, reading, keep_time=holds_slot)
     missing = understanding.missing_fields(lead)
     lifecycle.transition(
         lead.pk,
@@ -86,7 +101,31 @@ def _converse(message: InboundMessage) -> str:
         reason=f"asked for {missing[0]}" if missing else "all details received",
         data={"source": reading.source, "missing": missing},
     )
+    before = _opening(lead, customer, created, was_urgent)
+    if not missing and lead.pro_id is None and lead.status in assignment.ROUTABLE:
+        outcome = assignment.assign(lead.pk, actor=Actor.BOT)
+        if outcome.outcome != assignment.TAKEN:
+            lead.refresh_from_db()
+            before += _in_persona(outcome, lead)
+            assignment.tell_customer(lead, outcome, before)
+            return f"processed:{outcome.outcome}"
+    elif lead.pro_id is not None and lead.status in assignment.ROUTABLE:
+        # Choosing among offered slots: a new time in words is tried at once; anything
+        # else brings the offer back.
+        outcome = assignment.rebook(lead)
+        assignment.tell_customer(lead, outcome, before)
+        return f"processed:{outcome.outcome}"
+    outbox.queue_text(message.chat_id, _reply(lead, before, missing), topic=f"lead:{lead.pk}")
     return "processed"
+
+
+def _in_persona(outcome, lead: Lead) -> list[str]:
+    """The chosen pro's own words and prices, when Gemini writes them (the offline
+    template would only repeat what the status line says)."""
+    if outcome.pro is None:
+        return []
+    answer = persona_reply(outcome.pro, lead.description, lead.language)
+    return [answer.text] if answer.source.startswith("gemini") else []
 
 
 def _text_for_ai(lead: Lead, message: InboundMessage) -> str:
@@ -96,19 +135,31 @@ def _text_for_ai(lead: Lead, message: InboundMessage) -> str:
     return lead.description or message.text
 
 
-def _reply(lead, customer, reading, created: bool, was_urgent: bool) -> str:
-    """Every customer message gets an answer: greeting, safety first, then the one thing
-    still missing."""
-    language = lead.language
+def _opening(lead, customer, created: bool, was_urgent: bool) -> list[str]:
+    """Greeting a new conversation, and safety first when it just became urgent."""
     parts = []
     if created:
-        parts.append(replies.received(language, customer.first_name))
+        parts.append(replies.received(lead.language, customer.first_name))
     if lead.urgent and not was_urgent:
-        parts.append(replies.urgent_note(lead.urgency_reason, language))
-    missing = understanding.missing_fields(lead)
+        parts.append(replies.urgent_note(lead.urgency_reason, lead.language))
+    return parts
+
+
+def _reply(lead: Lead, before: list[str], missing: list[str]) -> str:
+    """Every customer message gets an answer: the one thing still missing, or where the
+    job stands."""
+    language = lead.language
+    parts = list(before)
     if missing:
         parts.append(replies.ask_for(missing[0], language))
-    elif not created:
+    elif lead.status == LeadStatus.AWAITING_PRO and lead.pro_id:
+        parts.append(texts.waiting_for_pro(lead.pro, language))
+    elif lead.status == LeadStatus.BOOKED and lead.pro_id:
+        start = Slot.objects.filter(lead=lead).values_list("start", flat=True).first()
+        parts.append(texts.booked_status(lead.pro, start or lead.appointment_time, language))
+    elif lead.status == LeadStatus.UNASSIGNED:
+        parts.append(replies.no_pro_available(language))
+    elif not before:
         parts.append(replies.all_set(language))
     return "\n\n".join(part for part in parts if part)
 

@@ -19,7 +19,8 @@ _NUMBER = re.compile(r"^\s*([1-9])\s*[.)]?\s*$")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 
 
-def _word(text: str) -> str:
+def plain_text(text: str) -> str:
+    """Lower-case words without punctuation: what a typed answer means, not how."""
     return _PUNCTUATION.sub("", text or "").strip().casefold()
 
 
@@ -39,15 +40,15 @@ def match_choice(buttons: list[dict], button_id: str = "", text: str = "") -> di
     number = _NUMBER.match(text or "")
     if number and int(number.group(1)) <= len(buttons):
         return buttons[int(number.group(1)) - 1]
-    word = _word(text)
+    word = plain_text(text)
     if not word:
         return None
     for button in buttons:
-        if _word(button["text"]) == word:
+        if plain_text(button["text"]) == word:
             return button
     group = next((g for g in SYNONYMS if word in g), None)
     if group:
-        return next((b for b in buttons if _word(b["text"]) in group), None)
+        return next((b for b in buttons if plain_text(b["text"]) in group), None)
     return None
 
 

@@ -1,5 +1,6 @@
 """Professionals: who they are, where they work, what they do and what they charge."""
 
+import uuid
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -7,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fixi.models import BaseModel
-from fixi.phones import chat_id_for, normalize_phone
+from fixi.phones import InvalidPhone, chat_id_for, normalize_phone
 from fixi.vocabulary import TRADES, IssueType
 
 WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -44,6 +45,19 @@ class Tone(models.TextChoices):
     FRIENDLY = "friendly", _("Friendly, with humour")
 
 
+class ProQuerySet(models.QuerySet):
+    def by_key(self, key: str) -> "Pro | None":
+        """A pro by id, or by phone number written any Israeli way; None when unknown."""
+        try:
+            return self.filter(pk=uuid.UUID(str(key))).first()
+        except ValueError:
+            pass
+        try:
+            return self.filter(phone=normalize_phone(key)).first()
+        except InvalidPhone:
+            return None
+
+
 class Pro(BaseModel):
     name = models.CharField(_("name"), max_length=120)
     phone = models.CharField(_("WhatsApp phone"), max_length=20, unique=True)
@@ -75,6 +89,8 @@ class Pro(BaseModel):
         help_text=_('Per weekday, e.g. {"sun": [["08:00", "18:00"]], "sat": []}.'),
     )
     cities = models.ManyToManyField(City, through="ServiceArea", related_name="pros", blank=True)
+
+    objects = ProQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from fixi.models import BusinessSettings
-from leads.models import Lead, LeadEvent, LeadStatus
+from leads.models import Customer, Lead, LeadEvent, LeadStatus
 from leads.understanding import missing_fields as understanding_missing
 from leads.workflow import process_inbound
 from messaging import inbox
@@ -140,5 +140,8 @@ def test_a_pro_writing_in_is_not_made_a_customer():
 
     pro = ProFactory(phone="050-555-0101")
 
-    assert deliver(shapes.text("אשר", chat_id=pro.chat_id)) == "pro"
-    assert not Lead.objects.exists() and not OutboundMessage.objects.exists()
+    # "Approve" with no job offered: the pro is told what can be answered, nothing else.
+    assert deliver(shapes.text("אשר", chat_id=pro.chat_id)) == "pro_unknown"
+    assert not Lead.objects.exists() and not Customer.objects.exists()
+    help_text = OutboundMessage.objects.get(chat_id=pro.chat_id).text
+    assert "בדרך" in help_text and "סיימתי" in help_text

@@ -7,28 +7,22 @@ Idempotent: slots that exist already are counted, not made again.
 """
 
 import datetime as dt
-import uuid
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from fixi.phones import InvalidPhone, normalize_phone
 from pros.models import Pro
 from scheduling.generation import generate_slots, parse_hhmm
 
 
 def find_pro(key: str) -> Pro:
     """A pro by id, or by phone number written any Israeli way."""
-    try:
-        return Pro.objects.get(pk=uuid.UUID(key))
-    except (ValueError, Pro.DoesNotExist):
-        pass
-    try:
-        return Pro.objects.get(phone=normalize_phone(key))
-    except (InvalidPhone, Pro.DoesNotExist):
-        raise CommandError(f"No pro with id or phone {key!r}.") from None
+    pro = Pro.objects.by_key(key)
+    if pro is None:
+        raise CommandError(f"No pro with id or phone {key!r}.")
+    return pro
 
 
 def time_option(text: str | None, name: str) -> dt.time | None:

@@ -1,0 +1,327 @@
+"""Putting a pro on a lead, and taking one off.
+
+Assigning is three claims, each one conditional update whose row count is checked:
+
+1. a place in the pro's load (`pros.routing.route` / `claim_pro`, under the cap);
+2. the lead itself (`pro IS NULL` in the WHERE clause): of two workers routing the same
+   lead, one wins and the other gives its pro's place back;
+3. the pro's slot at the asked time (`scheduling.booking.book`).
+
+Then the lead moves to awaiting_pro and the pro gets the job with approve/reject buttons.
+When the pro has no slot at that time, the customer is offered the pro's three nearest
+free slots by number (the lead keeps its pro while the customer chooses). A pro with no
+free slot at all is passed over for this round.
+
+Taking a pro off (a rejection, a timeout, a manager's reassignment, a cancellation) is
+one conditional transition that names the pro; only its winner releases the slot and the
+load, so nothing is released twice.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from ai import replies
+from leads import lifecycle, texts
+from leads.models import Actor, ExclusionReason, Lead, LeadExclusion, LeadStatus
+from leads.understanding import missing_fields
+from messaging import outbox
+from pros import routing
+from pros.models import Pro
+from scheduling import booking
+from scheduling.models import Slot
+
+log = logging.getLogger(__name__)
+
+ROUTABLE = [LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.UNASSIGNED]
+HOLDING = [LeadStatus.CONTACTED, LeadStatus.AWAITING_PRO, LeadStatus.BOOKED]
+
+ASKED_PRO = "asked_pro"
+OFFERED_SLOTS = "offered_slots"
+UNASSIGNED = "unassigned"
+TAKEN = "taken"  # someone else assigned the lead first, or it is not open for routing
+NOT_READY = "not_ready"
+NO_SLOTS = "no_slots"  # the chosen pro has no free slot
+
+
+class AssignmentError(ValueError):
+    """A manager's request that cannot be carried out (the message says why)."""
+
+
+@dataclass
+class Assignment:
+    outcome: str
+    pro: Pro | None = None
+    slot: Slot | None = None
+    alternatives: list[Slot] = field(default_factory=list)
+    reason: dict = field(default_factory=dict)
+
+
+def slot_topic(lead_id) -> str:
+    return f"slots:{lead_id}"
+
+
+def offer_topic(lead_id) -> str:
+    return f"offer:{lead_id}"
+
+
+def excluded_pro_ids(lead_id) -> list:
+    return list(LeadExclusion.objects.filter(lead_id=lead_id).values_list("pro_id", flat=True))
+
+
+def _load(lead_id) -> Lead:
+    return Lead.objects.select_related("customer", "city", "pro").get(pk=lead_id)
+
+
+def assign(
+    lead_id, *, actor=Actor.BOT, actor_name: str = "", to_pro: Pro | None = None, now=None
+) -> Assignment:
+    """Route the lead, claim its slot and ask the pro; or offer slots; or mark it for SOS.
+
+    Messages to the pro are queued here. The customer's message is the caller's to
+    write (`tell_customer`), so a conversation can answer in one message.
+    """
+    now = now or timezone.now()
+    lead = _load(lead_id)
+    if lead.pro_id is not None or lead.status not in ROUTABLE:
+        return Assignment(TAKEN, pro=lead.pro)
+    missing = missing_fields(lead)
+    if missing:
+        return Assignment(NOT_READY, reason={"missing": missing})
+    passed_over = []
+    while True:
+        result = _pick(lead, to_pro, passed_over, now)
+        if result.pro is None:
+            return _unassigned(lead, result.reason, actor, actor_name)
+        pro = result.pro
+        taken = Lead.objects.filter(pk=lead.pk, pro__isnull=True, status__in=ROUTABLE).update(
+            pro=pro, assigned_at=now, routing_reason=result.reason, updated_at=now
+        )
+        if taken != 1:
+            routing.release_pro(pro.pk)
+            return Assignment(TAKEN)
+        lead.pro = pro
+        booked = booking.book(pro.pk, lead.pk, lead.appointment_time, now=now)
+        if booked.slot is not None:
+            return _ask_pro(lead, pro, booked.slot, result.reason, actor, actor_name)
+        if booked.alternatives:
+            lifecycle.note(
+                lead.pk,
+                actor=actor,
+                action="slots_offered",
+                reason=f"{pro.name} has no free slot at the asked time",
+                data={"pro": str(pro.pk), "slots": [str(s.pk) for s in booked.alternatives]},
+            )
+            return Assignment(OFFERED_SLOTS, pro, alternatives=booked.alternatives)
+        # No free slot at all: give the lead and the place back, try the next pro.
+        Lead.objects.filter(pk=lead.pk, pro=pro).update(pro=None, assigned_at=None)
+        routing.release_pro(pro.pk)
+        lifecycle.note(
+            lead.pk,
+            actor=actor,
+            action="pro_passed_over",
+            reason=f"{pro.name} has no free slot in the calendar",
+            data={"pro": str(pro.pk)},
+        )
+        if to_pro is not None:
+            return Assignment(NO_SLOTS, pro)
+        passed_over.append(pro.pk)
+
+
+def _pick(lead, to_pro, passed_over, now) -> routing.RoutingResult:
+    if to_pro is None:
+        excluded = [*excluded_pro_ids(lead.pk), *passed_over]
+        return routing.route(lead.city_id, lead.issue_type, excluded, now=now)
+    if not routing.claim_pro(to_pro.pk, now):
+        raise AssignmentError(f"{to_pro.name} is inactive or at the load cap")
+    why = f"{to_pro.name}: chosen by a manager."
+    serves = to_pro.service_areas.filter(city_id=lead.city_id).exists()
+    does = to_pro.trades.filter(trade=lead.issue_type).exists()
+    if not (serves and does):
+        why += " Note: outside the pro's cities or trades."
+    reason = {"chosen": {"id": str(to_pro.pk), "name": to_pro.name}, "why": why, "manual": True}
+    return routing.RoutingResult(to_pro, reason)
+
+
+def _ask_pro(lead, pro, slot, reason, actor, actor_name) -> Assignment:
+    lifecycle.transition(
+        lead.pk,
+        ROUTABLE,
+        LeadStatus.AWAITING_PRO,
+        actor=actor,
+        actor_name=actor_name,
+        action="assigned",
+        reason=reason.get("why", ""),
+        data={"pro": str(pro.pk), "slot": str(slot.pk), "start": slot.start.isoformat()},
+        match={"pro_id": pro.pk},
+    )
+    notify_pro(lead, pro, slot)
+    return Assignment(ASKED_PRO, pro, slot=slot, reason=reason)
+
+
+def notify_pro(lead: Lead, pro: Pro, slot: Slot):
+    buttons = [(f"{key}:{lead.pk}", label) for key, label in texts.PRO_BUTTONS]
+    return outbox.queue_buttons(
+        pro.chat_id, texts.pro_job_offer(lead, slot.start), buttons, topic=offer_topic(lead.pk)
+    )
+
+
+def _unassigned(lead, reason, actor, actor_name) -> Assignment:
+    moved = lifecycle.transition(
+        lead.pk,
+        [LeadStatus.NEW, LeadStatus.CONTACTED],
+        LeadStatus.UNASSIGNED,
+        actor=actor,
+        actor_name=actor_name,
+        action="no_pro",
+        reason=reason.get("why", ""),
+        match={"pro__isnull": True},
+        routing_reason=reason,
+    )
+    if not moved:  # already waiting for SOS: keep the newest reason
+        Lead.objects.filter(pk=lead.pk, status=LeadStatus.UNASSIGNED).update(routing_reason=reason)
+        lifecycle.note(lead.pk, actor=actor, action="still_no_pro", reason=reason.get("why", ""))
+    return Assignment(UNASSIGNED, reason=reason)
+
+
+def choose_slot(lead: Lead, slot_id, *, actor=Actor.CUSTOMER, now=None) -> Assignment:
+    """The customer picked one of the offered slots: book it and ask the pro."""
+    now = now or timezone.now()
+    if lead.pro_id is None or lead.status not in ROUTABLE:
+        return Assignment(TAKEN, pro=lead.pro)
+    pro = lead.pro
+    try:
+        slot_id = uuid.UUID(str(slot_id))
+    except ValueError:
+        return Assignment(TAKEN, pro=pro)
+    if not Slot.objects.filter(pk=slot_id, pro=pro).exists() or not booking.claim_slot(
+        slot_id, lead.pk, now=now
+    ):
+        asked = Slot.objects.filter(pk=slot_id).values_list("start", flat=True).first()
+        alternatives = booking.nearest_free_slots(pro.pk, asked or lead.appointment_time, now=now)
+        return Assignment(OFFERED_SLOTS, pro, alternatives=alternatives)
+    slot = Slot.objects.get(pk=slot_id)
+    Lead.objects.filter(pk=lead.pk).update(appointment_time=slot.start)
+    lead.appointment_time = slot.start
+    reason = {"why": f"{pro.name}: the customer chose {texts.when(slot.start, 'en')}."}
+    return _ask_pro(lead, pro, slot, reason, actor, lead.customer.name)
+
+
+def rebook(lead: Lead, *, now=None) -> Assignment:
+    """The customer named another time while choosing among offered slots."""
+    now = now or timezone.now()
+    booked = booking.book(lead.pro_id, lead.pk, lead.appointment_time, now=now)
+    if booked.slot is None:
+        return Assignment(OFFERED_SLOTS, lead.pro, alternatives=booked.alternatives)
+    reason = {"why": f"{lead.pro.name}: free at the new time the customer asked for."}
+    return _ask_pro(lead, lead.pro, booked.slot, reason, Actor.CUSTOMER, lead.customer.name)
+
+
+def tell_customer(lead: Lead, assignment: Assignment, before: list[str] = ()) -> None:
+    """The customer's message about an assignment, after `before` (a greeting, a tip)."""
+    language = lead.language
+    parts = [part for part in before if part]
+    chat_id = lead.customer.chat_id
+    if assignment.outcome == OFFERED_SLOTS and assignment.alternatives:
+        parts.append(texts.offer_slots(assignment.pro, lead.appointment_time, language))
+        buttons = [
+            (f"slot:{slot.pk}", texts.slot_label(slot.start, language))
+            for slot in assignment.alternatives
+        ]
+        outbox.queue_buttons(
+            chat_id, "\n\n".join(parts), buttons, topic=slot_topic(lead.pk), language=language
+        )
+        return
+    if assignment.outcome == ASKED_PRO:
+        parts.append(texts.asked_pro(assignment.pro, assignment.slot.start, language))
+    elif assignment.outcome in (UNASSIGNED, OFFERED_SLOTS):  # offered, but nothing is free
+        parts.append(replies.no_pro_available(language))
+    if parts:
+        outbox.queue_text(chat_id, "\n\n".join(parts), topic=f"lead:{lead.pk}")
+
+
+def take_off(
+    lead: Lead,
+    pro_id,
+    *,
+    from_statuses=HOLDING,
+    to_status=LeadStatus.CONTACTED,
+    actor: str,
+    action: str,
+    reason: str,
+    actor_name: str = "",
+    exclusion: str | None = None,
+    keep_pro: bool = False,
+    data: dict | None = None,
+    **fields,
+) -> bool:
+    """Take `pro_id` off the lead (only while that pro holds it), free the slot and the
+    load, and remember the exclusion. False when the lead had moved on already."""
+    if not keep_pro:
+        fields.update(pro=None, assigned_at=None)
+    moved = lifecycle.transition(
+        lead.pk,
+        list(from_statuses),
+        to_status,
+        actor=actor,
+        actor_name=actor_name,
+        action=action,
+        reason=reason,
+        data={"pro": str(pro_id), **(data or {})},
+        match={"pro_id": pro_id},
+        **fields,
+    )
+    if not moved:
+        return False
+    if exclusion:
+        LeadExclusion.objects.get_or_create(
+            lead_id=lead.pk, pro_id=pro_id, defaults={"reason": exclusion}
+        )
+    booking.release_lead_slots(lead.pk)
+    routing.release_pro(pro_id)
+    return True
+
+
+def reassign(
+    lead_id, *, to_pro: Pro | None = None, actor=Actor.ADMIN, actor_name: str = "", reason=""
+) -> Assignment:
+    """Move a lead to the next eligible pro, or to `to_pro` (a manager's choice).
+
+    The pro who had it is told and is not asked again for this lead.
+    """
+    lead = _load(lead_id)
+    if not lead.is_open:
+        raise AssignmentError(f"the lead is {lead.get_status_display().lower()}")
+    if to_pro is not None and lead.pro_id == to_pro.pk:
+        raise AssignmentError(f"{to_pro.name} already has this lead")
+    missing = missing_fields(lead)
+    if missing:
+        raise AssignmentError(f"the lead is missing: {', '.join(missing)}")
+    if to_pro is not None and not to_pro.active:
+        raise AssignmentError(f"{to_pro.name} is inactive")
+    previous = lead.pro
+    if previous is not None:
+        removed = take_off(
+            lead,
+            previous.pk,
+            from_statuses=[lead.status],
+            actor=actor,
+            actor_name=actor_name,
+            action="reassigned",
+            reason=reason or "reassigned by a manager",
+            exclusion=ExclusionReason.REASSIGNED,
+        )
+        if not removed:
+            raise AssignmentError("the lead changed meanwhile; try again")
+        outbox.queue_text(
+            previous.chat_id,
+            texts.pro_lead_moved(lead, "הועברה לבעל מקצוע אחר"),
+            topic=f"lead:{lead.pk}",
+        )
+    assignment = assign(lead.pk, actor=actor, actor_name=actor_name, to_pro=to_pro)
+    lead = _load(lead.pk)
+    if assignment.outcome != ASKED_PRO:
+        tell_customer(lead, assignment)
+    return assignment

@@ -1,0 +1,254 @@
+"""What the lead lifecycle says on WhatsApp: to pros in Hebrew, to customers in their own
+language (Hebrew or English). Times are shown in the business time zone.
+
+Hebrew to customers is gender-neutral the way WhatsApp writes it (plural forms); a pro's
+gender is not known, so sentences about the pro use "/ה" forms.
+"""
+
+from django.utils import timezone
+
+from fixi.vocabulary import IssueType, Language
+
+HE_DAYS = ["ב׳", "ג׳", "ד׳", "ה׳", "ו׳", "ש׳", "א׳"]  # Monday first, as datetime.weekday()
+EN_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MAX_PRICE_LINES = 5
+MAX_MEDIA_LINKS = 3
+
+PRO_BUTTONS = (("approve", "אשר"), ("reject", "דחה"))
+
+
+def _en(language: str) -> bool:
+    return language == Language.ENGLISH
+
+
+def when(moment, language: str = Language.HEBREW) -> str:
+    """'יום ג׳ 24.11 בשעה 10:00' / 'Tue 24 Nov at 10:00', local time."""
+    local = timezone.localtime(moment)
+    if _en(language):
+        return f"{EN_DAYS[local.weekday()]} {local.day} {local:%b} at {local:%H:%M}"
+    return f"יום {HE_DAYS[local.weekday()]} {local.day}.{local.month} בשעה {local:%H:%M}"
+
+
+def slot_label(moment, language: str = Language.HEBREW) -> str:
+    """A button's text (at most 25 characters): 'ג׳ 24.11 10:00' / 'Tue 24/11 10:00'."""
+    local = timezone.localtime(moment)
+    if _en(language):
+        return f"{EN_DAYS[local.weekday()]} {local.day}/{local.month} {local:%H:%M}"
+    return f"{HE_DAYS[local.weekday()]} {local.day}.{local.month} {local:%H:%M}"
+
+
+def issue_label(issue_type: str, language: str = Language.HEBREW) -> str:
+    if not issue_type:
+        return ""
+    if _en(language):
+        return issue_type.replace("_", " ")
+    return str(HEBREW_ISSUES.get(issue_type, IssueType(issue_type).label))
+
+
+HEBREW_ISSUES = {
+    "plumbing": "אינסטלציה",
+    "electrical": "חשמל",
+    "hvac": "מיזוג אוויר",
+    "appliances": "מכשירי חשמל",
+    "locksmith": "מנעולן",
+    "handyman": "הנדימן",
+    "sealing": "איטום ורטיבות",
+    "other": "אחר",
+}
+
+
+def city_name(lead, language: str = Language.HEBREW) -> str:
+    if lead.city is None:
+        return lead.city_text
+    return lead.city.name_en if _en(language) else lead.city.name_he
+
+
+# --- to the pro (Hebrew) -------------------------------------------------------------
+
+
+def pro_job_offer(lead, slot_start) -> str:
+    """The new-job message: everything a pro needs to say yes or no between jobs."""
+    customer = lead.customer
+    lines = [
+        "🔧 עבודה חדשה מ-Fixi" + (" — דחוף!" if lead.urgent else ""),
+        f"סוג: {issue_label(lead.issue_type)}",
+        f"עיר: {city_name(lead)}",
+        f"כתובת: {lead.full_address}",
+        f"מועד: {when(slot_start)}",
+        f"לקוח/ה: {customer.first_name or 'לא ציין/ה שם'}",
+    ]
+    if lead.summary:
+        lines.append(f"תיאור: {lead.summary}")
+    links = [item["url"] for item in lead.media if item.get("url")][:MAX_MEDIA_LINKS]
+    if links:
+        lines.append("תמונות/קבצים: " + " ".join(links))
+    lines.append("")
+    lines.append("לאשר את העבודה?")
+    return "\n".join(lines)
+
+
+def pro_approved(lead, slot_start) -> str:
+    customer = lead.customer
+    phone = customer.phone or customer.chat_id.split("@")[0]
+    return (
+        f"✅ העבודה שלך: {issue_label(lead.issue_type)}, {lead.full_address}, "
+        f"{city_name(lead)}, {when(slot_start)}.\n"
+        f"לקוח/ה: {customer.name or '—'}, טלפון {phone}.\n"
+        'כשיוצאים כתבו "בדרך", ובסיום "סיימתי".'
+    )
+
+
+def pro_rejected_ack() -> str:
+    return "קיבלנו, תודה. נעביר את העבודה לבעל מקצוע אחר."
+
+
+def pro_late_answer() -> str:
+    return "העבודה הזו כבר הועברה לבעל מקצוע אחר, ולכן התשובה לא נקלטה. תודה!"
+
+
+def pro_already_answered(approved: bool) -> str:
+    if approved:
+        return "כבר אישרת את העבודה הזו – הכול מסודר 👍"
+    return "כבר ענית על העבודה הזו, לא שינינו דבר."
+
+
+def pro_lead_moved(lead, why: str) -> str:
+    return f"העבודה ({issue_label(lead.issue_type)}, {lead.full_address}, {city_name(lead)}) {why}."
+
+
+def pro_customer_cancelled(lead) -> str:
+    return pro_lead_moved(lead, "בוטלה על ידי הלקוח/ה. המועד ביומן שוחרר")
+
+
+def pro_on_the_way_ack() -> str:
+    return "מעולה, עדכנו את הלקוח/ה שיצאת לדרך 🚐"
+
+
+def pro_done_ack() -> str:
+    return "כל הכבוד! העבודה סומנה כהושלמה ✔️"
+
+
+def pro_no_active_job() -> str:
+    return "לא מצאנו עבודה מאושרת פתוחה שלך כרגע."
+
+
+def pro_help() -> str:
+    return (
+        "לא הבנתי 🙂 אפשר לענות:\n"
+        "אשר / דחה – על עבודה חדשה\n"
+        "בדרך – כשיוצאים ללקוח/ה\n"
+        "סיימתי – בסיום העבודה"
+    )
+
+
+# --- to the customer -----------------------------------------------------------------
+
+
+def asked_pro(pro, slot_start, language: str) -> str:
+    if _en(language):
+        return (
+            f"We've asked {pro.name} to confirm {when(slot_start, language)}. "
+            "We'll let you know here as soon as they do."
+        )
+    return f"ביקשנו מ{pro.name} לאשר את המועד: {when(slot_start, language)}. נעדכן כאן ברגע שיאושר."
+
+
+def offer_slots(pro, asked, language: str) -> str:
+    if _en(language):
+        return (
+            f"{pro.name} isn't free {when(asked, language)}. "
+            "These are the nearest free times – which one suits you?"
+        )
+    return (
+        f"ל{pro.name} אין זמן פנוי {when(asked, language)}. "
+        "אלה המועדים הפנויים הקרובים – מה מתאים לכם?"
+    )
+
+
+def slot_gone(language: str) -> str:
+    if _en(language):
+        return "Sorry, that time was just taken."
+    return "מצטערים, המועד הזה נתפס הרגע."
+
+
+def price_lines(pro) -> list[str]:
+    """The pro's price list from the database (cheapest first); the model never sets prices."""
+    items = list(pro.price_items.all().order_by("price")[:MAX_PRICE_LINES])
+    lines = []
+    for item in items:
+        note = f" ({item.note})" if item.note else ""
+        lines.append(f"• {item.service}: ₪{item.price:,.0f}{note}")
+    return lines
+
+
+def confirmed(lead, pro, slot_start, language: str) -> str:
+    prices = price_lines(pro)
+    if _en(language):
+        text = (
+            f"✅ Booked! {pro.name} will come to {lead.full_address}, {city_name(lead, language)}"
+            f" on {when(slot_start, language)}."
+        )
+        if prices:
+            text += f"\n\n{pro.name}'s prices:\n" + "\n".join(prices)
+        return text + '\n\nTo cancel, just write "cancel".'
+    text = (
+        f"✅ נקבע! {pro.name} יגיע/תגיע ל{lead.full_address}, {city_name(lead, language)}, "
+        f"{when(slot_start, language)}."
+    )
+    if prices:
+        text += f"\n\nהמחירון של {pro.name}:\n" + "\n".join(prices)
+    return text + '\n\nלביטול אפשר לכתוב "ביטול".'
+
+
+def waiting_for_pro(pro, language: str) -> str:
+    if _en(language):
+        return f"We're waiting for {pro.name} to confirm; we'll update you here."
+    return f"אנחנו מחכים לאישור של {pro.name}, נעדכן כאן."
+
+
+def booked_status(pro, slot_start, language: str) -> str:
+    if _en(language):
+        return (
+            f"You're booked with {pro.name} on {when(slot_start, language)}. "
+            'To cancel, write "cancel".'
+        )
+    return f'התור שלך עם {pro.name} נקבע ל{when(slot_start, language)}. לביטול כתבו "ביטול".'
+
+
+def on_the_way(pro, language: str) -> str:
+    if _en(language):
+        return f"🚐 {pro.name} is on the way to you."
+    return f"🚐 {pro.name} בדרך אליכם."
+
+
+def ask_rating(pro, language: str) -> str:
+    if _en(language):
+        return (
+            f"{pro.name} has marked the job as done. How was it? "
+            "Reply with a number from 1 (poor) to 5 (excellent)."
+        )
+    return f"{pro.name} סימן/ה שהעבודה הסתיימה. איך היה? נשמח לדירוג מ-1 (גרוע) עד 5 (מצוין)."
+
+
+def rating_thanks(language: str) -> str:
+    if _en(language):
+        return "Thank you for the rating! 🙏"
+    return "תודה על הדירוג! 🙏"
+
+
+def cancelled(language: str) -> str:
+    if _en(language):
+        return "Your request has been cancelled. Write to us any time you need a pro."
+    return "הבקשה בוטלה. אפשר לכתוב לנו בכל פעם שצריך בעל מקצוע."
+
+
+def cancel_too_late(language: str) -> str:
+    if _en(language):
+        return "The appointment time has already started, so it can't be cancelled here."
+    return "מועד הביקור כבר התחיל, ולכן אי אפשר לבטל כאן."
+
+
+def nothing_to_cancel(language: str) -> str:
+    if _en(language):
+        return "There's no open request to cancel."
+    return "אין כרגע בקשה פתוחה לביטול."
