@@ -180,8 +180,14 @@ def _unassigned(lead, reason, actor, actor_name) -> Assignment:
         match={"pro__isnull": True},
         routing_reason=reason,
     )
-    if not moved:  # already waiting for SOS: keep the newest reason
-        Lead.objects.filter(pk=lead.pk, status=LeadStatus.UNASSIGNED).update(routing_reason=reason)
+    if not moved:
+        # Either it was waiting for SOS already (keep the newest reason), or another
+        # worker assigned it while this one found every place taken (by that worker).
+        still = Lead.objects.filter(
+            pk=lead.pk, status=LeadStatus.UNASSIGNED, pro__isnull=True
+        ).update(routing_reason=reason)
+        if not still:
+            return Assignment(TAKEN)
         lifecycle.note(lead.pk, actor=actor, action="still_no_pro", reason=reason.get("why", ""))
     return Assignment(UNASSIGNED, reason=reason)
 

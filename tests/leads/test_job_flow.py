@@ -49,9 +49,13 @@ def haifa():
     )
     # Never to be messaged: inactive, another city, another trade.
     inactive = ProFactory(
-        name="Inactive", rating=5.0, review_count=500, active=False,
-        trades=["plumbing"], cities=[haifa],
-    )  # fmt: skip
+        name="Inactive",
+        rating=5.0,
+        review_count=500,
+        active=False,
+        trades=["plumbing"],
+        cities=[haifa],
+    )
     elsewhere = ProFactory(
         name="Elsewhere", rating=5.0, review_count=500, trades=["plumbing"], cities=[other]
     )
