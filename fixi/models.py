@@ -103,3 +103,19 @@ class Heartbeat(BaseModel):
                     cls.objects.create(name=name, seen_at=now, detail=detail)
             except IntegrityError:
                 cls.objects.filter(name=name).update(seen_at=now, detail=detail)
+
+
+class JobLease(BaseModel):
+    """Who may run a periodic job now: taken and handed back by conditional updates, so
+    two beats or two workers firing the same job at once run it once (fixi.leases)."""
+
+    name = models.CharField(_("job"), max_length=80, unique=True)
+    holder = models.CharField(_("held by"), max_length=64, blank=True)
+    until = models.DateTimeField(_("held until"))
+
+    class Meta:
+        verbose_name = _("job lease")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

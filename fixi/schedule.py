@@ -11,6 +11,11 @@ PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     "Worker heartbeat": ("fixi.heartbeat", 60),
     "Recover unprocessed WhatsApp messages": ("messaging.requeue_unprocessed", 120),
     "Resend lost outgoing WhatsApp messages": ("messaging.resend_due", 60),
+    "SOS healer: replace pros who did not answer": ("leads.sos_heal", 60),
+    # Checks every 10 minutes; reports at most once per the business settings' interval.
+    "SOS report to the admin": ("leads.sos_report", 600),
+    "Stale jobs: follow up after the slot": ("leads.stale_jobs", 600),
+    "Customer reminders (day before, 2 hours before)": ("leads.reminders", 300),
 }
 
 

@@ -331,3 +331,46 @@ def reassign(
     if assignment.outcome != ASKED_PRO:
         tell_customer(lead, assignment)
     return assignment
+
+
+def reschedule_topic(lead_id) -> str:
+    return f"reschedule:{lead_id}"
+
+
+def move_booking(lead: Lead, slot_id, *, now=None) -> Slot | None:
+    """Move a booked lead to another free slot of its pro; None (and the old slot kept)
+    when that slot was taken meanwhile."""
+    now = now or timezone.now()
+    try:
+        slot_id = uuid.UUID(str(slot_id))
+    except ValueError:
+        return None
+    if not Slot.objects.filter(pk=slot_id, pro_id=lead.pro_id).exists():
+        return None
+    old = Slot.objects.filter(lead=lead).first()
+    if old is not None:
+        booking.release_slot(old.pk, lead.pk)
+    if not booking.claim_slot(slot_id, lead.pk, now=now):
+        if old is not None:
+            booking.claim_slot(old.pk, lead.pk, now=now)  # put the booking back
+        return None
+    new = Slot.objects.get(pk=slot_id)
+    Lead.objects.filter(pk=lead.pk).update(
+        appointment_time=new.start,
+        reminder_24h_at=None,
+        reminder_2h_at=None,
+        stale_pro_followup_at=None,
+        stale_customer_check_at=None,
+    )
+    lifecycle.note(
+        lead.pk,
+        actor=Actor.CUSTOMER,
+        actor_name=lead.customer.name,
+        action="rescheduled",
+        reason=f"moved to {new.start.isoformat()}",
+        data={"from": old.start.isoformat() if old else None, "to": new.start.isoformat()},
+    )
+    outbox.queue_text(
+        lead.pro.chat_id, texts.pro_rescheduled(lead, new.start), topic=f"lead:{lead.pk}"
+    )
+    return new

@@ -9,6 +9,7 @@ from leads.models import OPEN_STATUSES, Actor, Customer, Lead, LeadStatus
 from leads.pro_conversation import add_review
 from messaging import outbox
 from messaging.choices import answered_buttons, plain_text
+from scheduling import booking
 
 CANCEL_WORDS = {"ביטול", "בטל", "לבטל", "תבטלו", "בטלו", "cancel", "cancel please"}
 _RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*[.!]*\s*$")
@@ -128,3 +129,57 @@ def chosen_slot(lead: Lead, message) -> str | None:
     if question.topic != assignment.slot_topic(lead.pk) or key != "slot":
         return None
     return slot_id
+
+
+def booking_answer(lead: Lead, message) -> tuple[str, str] | None:
+    """An answer to a reminder ("confirm", "reschedule", "cancel") or a pick among the
+    times offered for rescheduling ("move", slot id); None for anything else."""
+    if lead.status != LeadStatus.BOOKED:
+        return None
+    answered = answered_buttons(
+        lead.customer.chat_id, message.button_id, message.text, message.quoted_message_id
+    )
+    if answered is None:
+        return None
+    question, chosen = answered
+    key, _, value = chosen["id"].partition(":")
+    if question.topic == f"reminder:{lead.pk}" and key in ("confirm", "reschedule", "cancel"):
+        return key, value
+    if question.topic == assignment.reschedule_topic(lead.pk) and key == "slot":
+        return "move", value
+    return None
+
+
+def act_on_booking(lead: Lead, customer: Customer, language: str, answer) -> str:
+    key, value = answer
+    topic = f"lead:{lead.pk}"
+    if key == "cancel":
+        return cancel(customer, language)
+    if key == "confirm":
+        lifecycle.note(lead.pk, actor=Actor.CUSTOMER, actor_name=customer.name, action="confirmed")
+        _reply(customer, texts.reminder_confirmed(language), topic)
+        return "confirmed"
+    if key == "reschedule":
+        return offer_other_times(lead, customer, language)
+    moved = assignment.move_booking(lead, value)
+    if moved is None:
+        _reply(customer, texts.slot_gone(language), topic)
+        return offer_other_times(lead, customer, language)
+    _reply(customer, texts.rescheduled(lead.pro, moved.start, language), topic)
+    return "rescheduled"
+
+
+def offer_other_times(lead: Lead, customer: Customer, language: str) -> str:
+    others = booking.nearest_free_slots(lead.pro_id, lead.appointment_time)
+    if not others:
+        _reply(customer, texts.no_other_times(language), f"lead:{lead.pk}")
+        return "no_other_times"
+    buttons = [(f"slot:{slot.pk}", texts.slot_label(slot.start, language)) for slot in others]
+    outbox.queue_buttons(
+        customer.chat_id,
+        texts.reschedule_offer(lead.pro, language),
+        buttons,
+        topic=assignment.reschedule_topic(lead.pk),
+        language=language,
+    )
+    return "reschedule_offered"

@@ -104,6 +104,17 @@ class Lead(BaseModel):
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    # What the periodic jobs did, each at most once per lead (claimed by conditional update).
+    sos_reported_at = models.DateTimeField(_("in SOS report at"), null=True, blank=True)
+    sos_report = models.ForeignKey(
+        "SosReport", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    reminder_24h_at = models.DateTimeField(_("day-before reminder"), null=True, blank=True)
+    reminder_2h_at = models.DateTimeField(_("2-hour reminder"), null=True, blank=True)
+    stale_pro_followup_at = models.DateTimeField(_("asked the pro 'done?'"), null=True, blank=True)
+    stale_customer_check_at = models.DateTimeField(
+        _("checked with the customer"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -113,6 +124,8 @@ class Lead(BaseModel):
             models.Index(fields=["status", "assigned_at"], name="lead_status_assigned"),
             models.Index(fields=["status", "appointment_time"], name="lead_status_appointment"),
             models.Index(fields=["pro", "status"], name="lead_pro_status"),
+            models.Index(fields=["status", "updated_at"], name="lead_status_updated"),
+            models.Index(fields=["status", "sos_reported_at"], name="lead_status_sos"),
         ]
 
     def __str__(self):
@@ -121,6 +134,21 @@ class Lead(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class SosReport(BaseModel):
+    """One batched report of leads nobody could take, as sent to the admin's WhatsApp."""
+
+    text = models.TextField(_("report"))
+    lead_count = models.PositiveIntegerField(_("leads"), default=0)
+    sent_to = models.CharField(_("sent to"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("SOS report")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} ({self.lead_count})"
 
 
 class ExclusionReason(models.TextChoices):

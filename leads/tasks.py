@@ -1,8 +1,30 @@
+"""Celery tasks of the leads app: thin, safe to run twice (each claims its own work)."""
+
 from celery import shared_task
 
-from leads import workflow
+from leads import monitors, workflow
 
 
 @shared_task(name="leads.process_inbound_message")
 def process_inbound_message(inbound_id: str) -> str:
     return workflow.process_inbound(inbound_id)
+
+
+@shared_task(name="leads.sos_heal")
+def sos_heal() -> str:
+    return str(monitors.heal())
+
+
+@shared_task(name="leads.sos_report")
+def sos_report() -> str:
+    return str(monitors.report())
+
+
+@shared_task(name="leads.stale_jobs")
+def stale_jobs() -> str:
+    return str(monitors.follow_up_stale())
+
+
+@shared_task(name="leads.reminders")
+def reminders() -> str:
+    return str(monitors.send_reminders())

@@ -252,3 +252,88 @@ def nothing_to_cancel(language: str) -> str:
     if _en(language):
         return "There's no open request to cancel."
     return "אין כרגע בקשה פתוחה לביטול."
+
+
+# --- the periodic jobs -----------------------------------------------------------------
+
+
+def pro_timed_out(lead) -> str:
+    return pro_lead_moved(lead, "הועברה לבעל מקצוע אחר כי לא התקבלה תשובה בזמן")
+
+
+def offer_expired(language: str) -> str:
+    if _en(language):
+        return (
+            "The times we offered are no longer held. When would suit you? "
+            "A day and a rough time is perfect."
+        )
+    return "המועדים שהצענו כבר לא שמורים. מתי נוח לכם? יום ושעה בערך זה מצוין."
+
+
+def pro_stale_followup(lead, slot_start) -> str:
+    name = lead.customer.first_name or "הלקוח/ה"
+    return (
+        f"העבודה אצל {name} ({lead.full_address}, {city_name(lead)}, {when(slot_start)}) "
+        '– סיימת? כתבו "סיימתי" כשהעבודה הושלמה.'
+    )
+
+
+def customer_stale_check(pro, language: str) -> str:
+    if _en(language):
+        return (
+            f"Did {pro.name} come and finish the job? If it's done, reply with a rating from "
+            "1 to 5 once they mark it; if not, just tell us here and we'll sort it out."
+        )
+    return f"האם {pro.name} הגיע/ה וסיים/ה את העבודה? אם משהו לא הסתדר, כתבו לנו כאן ונטפל בזה."
+
+
+REMINDER_BUTTONS = {
+    "he": (("confirm", "אישור הגעה"), ("reschedule", "שינוי מועד"), ("cancel", "ביטול")),
+    "en": (("confirm", "Confirm"), ("reschedule", "Reschedule"), ("cancel", "Cancel")),
+}
+
+
+def reminder(lead, pro, slot_start, hours: int, language: str) -> str:
+    if _en(language):
+        lead_in = "Tomorrow" if hours == 24 else "In about two hours"
+        return (
+            f"⏰ Reminder: {lead_in} – {pro.name}, {when(slot_start, language)}, "
+            f"{lead.full_address}."
+        )
+    lead_in = "מחר" if hours == 24 else "בעוד כשעתיים"
+    return f"⏰ תזכורת: {lead_in} – {pro.name}, {when(slot_start, language)}, {lead.full_address}."
+
+
+def reminder_confirmed(language: str) -> str:
+    if _en(language):
+        return "Thanks, see you then! 👍"
+    return "תודה, נתראה! 👍"
+
+
+def reschedule_offer(pro, language: str) -> str:
+    if _en(language):
+        return f"These are {pro.name}'s nearest free times – which one suits you?"
+    return f"אלה המועדים הפנויים הקרובים של {pro.name} – מה מתאים לכם?"
+
+
+def no_other_times(language: str) -> str:
+    if _en(language):
+        return "Sorry, there are no other free times right now; your booking stays as it is."
+    return "מצטערים, אין כרגע מועדים פנויים אחרים; התור נשאר כפי שהוא."
+
+
+def rescheduled(pro, slot_start, language: str) -> str:
+    if _en(language):
+        return f"✅ Moved: {pro.name}, {when(slot_start, language)}."
+    return f"✅ המועד עודכן: {pro.name}, {when(slot_start, language)}."
+
+
+def pro_rescheduled(lead, slot_start) -> str:
+    return (
+        f"📅 שינוי מועד: העבודה ב{lead.full_address}, {city_name(lead)} עברה ל{when(slot_start)}."
+    )
+
+
+def sos_report(lines: list[str]) -> str:
+    head = f"🆘 Fixi – פניות שלא שובצו ({len(lines)}):"
+    return head + "\n\n" + "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))

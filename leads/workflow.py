@@ -80,6 +80,9 @@ def _converse(message: InboundMessage) -> str:
         _add_to_lead(lead, message)
         lifecycle.note(lead.pk, actor=Actor.CUSTOMER, action="message_while_paused")
         return "paused"  # a manager is answering this conversation
+    answer = customer_actions.booking_answer(lead, message)
+    if answer is not None:
+        return customer_actions.act_on_booking(lead, customer, language, answer)
     slot_id = customer_actions.chosen_slot(lead, message)
     if slot_id is not None:
         outcome = assignment.choose_slot(lead, slot_id)
