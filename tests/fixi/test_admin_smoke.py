@@ -34,6 +34,7 @@ def make_one(model, admin_user):
             name="worker", seen_at=admin_user.date_joined
         ),
         "user": lambda: admin_user,
+        "sosreport": lambda: _report_with_a_lead(),
     }
     maker = makers.get(model._meta.model_name)
     if maker is not None:
@@ -47,6 +48,14 @@ def make_one(model, admin_user):
     if model is Group:
         return Group.objects.create(name="dispatchers")
     return model.objects.create(chat_id="972501234567@c.us", text="שלום")  # outbox
+
+
+def _report_with_a_lead():
+    from leads.models import SosReport
+
+    report = SosReport.objects.create(text="🆘 Fixi", lead_count=1)
+    LeadFactory(status="unassigned", sos_report=report)
+    return report
 
 
 @pytest.fixture
