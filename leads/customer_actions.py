@@ -53,18 +53,33 @@ def cancel(customer: Customer, language: str, now=None) -> str:
         if lead.status == LeadStatus.BOOKED and started:
             _reply(customer, texts.cancel_too_late(language), f"lead:{lead.pk}")
             return "cancel_too_late"
-        if _cancel(lead, now):
+        cancelled = cancel_lead(
+            lead,
+            now,
+            actor=Actor.CUSTOMER,
+            actor_name=customer.name,
+            reason="the customer cancelled",
+            pro_text=texts.pro_customer_cancelled(lead),
+        )
+        if cancelled:
             _reply(customer, texts.cancelled(language), f"lead:{lead.pk}")
             return "cancelled"
     raise RuntimeError(f"lead of {customer.pk} kept changing while it was being cancelled")
 
 
-def _cancel(lead: Lead, now) -> bool:
+def cancel_lead(
+    lead: Lead, now, *, actor: str, actor_name: str, reason: str, pro_text: str
+) -> bool:
+    """Cancel an open lead as it stands (its status and pro as read): one conditional
+    transition; only its winner frees the slot and the pro's place, and the pro is sent
+    `pro_text` when they had been asked. False when the lead moved meanwhile.
+
+    The customer's "ביטול" and a manager's cancel in the admin both end here."""
     common = {
-        "actor": Actor.CUSTOMER,
-        "actor_name": lead.customer.name,
+        "actor": actor,
+        "actor_name": actor_name,
         "action": "cancelled",
-        "reason": "the customer cancelled",
+        "reason": reason,
         "cancelled_at": now,
     }
     if lead.pro_id is None:
@@ -81,9 +96,7 @@ def _cancel(lead: Lead, now) -> bool:
         **common,
     )
     if cancelled and pro_was_asked:
-        outbox.queue_text(
-            lead.pro.chat_id, texts.pro_customer_cancelled(lead), topic=f"lead:{lead.pk}"
-        )
+        outbox.queue_text(lead.pro.chat_id, pro_text, topic=f"lead:{lead.pk}")
     return cancelled
 
 

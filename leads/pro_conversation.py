@@ -143,7 +143,7 @@ def _not_counted(lead: Lead, pro: Pro, answer: str) -> str:
 def _current_job(pro: Pro) -> Lead | None:
     """The pro's booked job that comes first (one in progress before one tomorrow)."""
     return (
-        Lead.objects.select_related("customer", "city")
+        Lead.objects.select_related("customer", "city", "pro")
         .filter(pro=pro, status=LeadStatus.BOOKED)
         .order_by("appointment_time", "created_at")
         .first()
@@ -169,30 +169,47 @@ def on_the_way(pro: Pro, now=None) -> str:
 
 
 def done(pro: Pro, now=None) -> str:
-    now = now or timezone.now()
     lead = _current_job(pro)
-    if lead is None:
+    if lead is None or not complete(lead, actor=Actor.PRO, actor_name=pro.name, now=now):
         _tell_pro(pro, texts.pro_no_active_job(), "pro:status")
         return "pro_no_job"
+    return "completed"
+
+
+def complete(
+    lead: Lead,
+    *,
+    actor: str,
+    actor_name: str = "",
+    reason: str = "the pro marked the job done",
+    now=None,
+) -> bool:
+    """Booked → completed, only while the lead's pro still holds it: the pro's place is
+    freed, the pro thanked and the customer asked for a rating. False when the lead was
+    not booked with that pro any more (then nothing is sent).
+
+    The pro's "סיימתי" and a manager's "mark completed" in the admin both end here."""
+    now = now or timezone.now()
+    if lead.pro_id is None:
+        return False
     moved = lifecycle.transition(
         lead.pk,
         [LeadStatus.BOOKED],
         LeadStatus.COMPLETED,
-        actor=Actor.PRO,
-        actor_name=pro.name,
+        actor=actor,
+        actor_name=actor_name,
         action="completed",
-        reason="the pro marked the job done",
-        match={"pro_id": pro.pk},
+        reason=reason,
+        match={"pro_id": lead.pro_id},
         completed_at=now,
         rating_requested_at=now,
     )
     if not moved:
-        _tell_pro(pro, texts.pro_no_active_job(), "pro:status")
-        return "pro_no_job"
-    routing.release_pro(pro.pk)
-    _tell_pro(pro, texts.pro_done_ack(), f"lead:{lead.pk}")
-    _tell_customer(lead, texts.ask_rating(pro, lead.language))
-    return "completed"
+        return False
+    routing.release_pro(lead.pro_id)
+    _tell_pro(lead.pro, texts.pro_done_ack(), f"lead:{lead.pk}")
+    _tell_customer(lead, texts.ask_rating(lead.pro, lead.language))
+    return True
 
 
 def add_review(pro_id, stars: int) -> bool:
