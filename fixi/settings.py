@@ -5,6 +5,7 @@ that names the variable, instead of quietly becoming a default. The full list, w
 line each, is in `.env.example` and in the README's configuration table.
 """
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -118,6 +119,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -158,6 +161,7 @@ if USING_MONGODB:
         "django.contrib.messages",
         "django.contrib.staticfiles",
         "fixi.mongo_apps.MongoBeatConfig",
+        "fixi.mongo_apps.MongoAxesConfig",
         "django_mongodb_backend",
     ]
     MIGRATION_MODULES = {
@@ -165,6 +169,7 @@ if USING_MONGODB:
         "auth": "mongo_migrations.auth",
         "contenttypes": "mongo_migrations.contenttypes",
         "django_celery_beat": "mongo_migrations.django_celery_beat",
+        "axes": "mongo_migrations.axes",
     }
 else:
     if not DATABASE_URL.startswith("sqlite:"):
@@ -192,6 +197,7 @@ else:
         "django.contrib.messages",
         "django.contrib.staticfiles",
         "django_celery_beat",
+        "axes",
     ]
 
 INSTALLED_APPS += [
@@ -218,6 +224,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login lockout (django-axes): four failed logins lock the account for the cool-off.
+# Attempts are rows in the database, so every gunicorn process and container counts the
+# same failures. The count holds without transactions (MongoDB ignores axes' atomic block):
+# a row is unique per username, address and browser and is incremented with F().
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked account is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = 4
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, 1))
+# Counted per username, not per username and address: behind the TLS proxy every login
+# comes from the proxy's address, and trusting X-Forwarded-For would let a guesser send a
+# new address with every try. Per username, an account gets four guesses per cool-off
+# however many machines guess. The price is that someone who knows a manager's username
+# can lock that manager out for a cool-off; `python manage.py axes_reset_username NAME`
+# lifts it at once.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns about lockouts keyed on what a client can change at will (user agent,
+# cookies); the username is not one of those. One password tried on many usernames is not
+# limited by this; the password validators above refuse the common passwords it would try.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Tries while locked do not restart the cool-off, so the lock lifts when the page says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A manager who mistyped and then got in starts again from zero.
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429  # Too Many Requests
+AXES_LOCKOUT_CALLABLE = "fixi.lockout.lockout_response"
+# fixi/admin.py registers the attempts and logins with the admin theme instead.
+AXES_ENABLE_ADMIN = False
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 # Load balancers and the compose health checks probe over plain HTTP.

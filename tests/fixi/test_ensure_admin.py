@@ -4,6 +4,7 @@ import stat
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 
@@ -26,6 +27,12 @@ def env_admin(monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Env-Password-42")
 
 
+def sign_in(username: str, password: str):
+    """Authenticate as the admin login does: with the request, which the lockout guard needs."""
+    request = RequestFactory().post("/admin/login/")
+    return authenticate(request, username=username, password=password)
+
+
 def ensure_admin() -> str:
     out = io.StringIO()
     call_command("ensure_admin", stdout=out)
@@ -35,7 +42,7 @@ def ensure_admin() -> str:
 def test_environment_creates_the_superuser(db, var_dir, env_admin):
     output = ensure_admin()
 
-    user = authenticate(username="ops", password="Env-Password-42")
+    user = sign_in(username="ops", password="Env-Password-42")
     assert user is not None
     assert user.is_staff and user.is_superuser
     assert "ops" in output
@@ -48,7 +55,7 @@ def test_environment_updates_an_existing_user(db, var_dir, env_admin, django_use
 
     output = ensure_admin()
 
-    user = authenticate(username="ops", password="Env-Password-42")
+    user = sign_in(username="ops", password="Env-Password-42")
     assert user is not None
     assert user.is_staff and user.is_superuser and user.is_active
     assert django_user_model.objects.count() == 1
@@ -63,7 +70,7 @@ def test_generated_login_is_saved_owner_only(db, var_dir, no_env):
     assert username == "admin"
     assert len(password) >= 16
     assert stat.S_IMODE(login_file.stat().st_mode) == 0o600
-    assert authenticate(username="admin", password=password).is_superuser
+    assert sign_in(username="admin", password=password).is_superuser
     assert password in output
     assert output.rstrip().endswith(ADMIN_URL)
 
@@ -97,4 +104,4 @@ def test_refuses_to_take_over_a_plain_user_named_admin(db, var_dir, no_env, djan
     with pytest.raises(CommandError, match="not a superuser"):
         ensure_admin()
 
-    assert authenticate(username="admin", password="Someone-elses-1") is not None
+    assert sign_in(username="admin", password="Someone-elses-1") is not None
