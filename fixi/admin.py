@@ -1,7 +1,17 @@
+from axes.admin import AccessAttemptAdmin as BaseAccessAttemptAdmin
+from axes.admin import AccessLogAdmin as BaseAccessLogAdmin
+from axes.models import AccessAttempt, AccessLog
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+from django_celery_beat.admin import PeriodicTaskAdmin as BasePeriodicTaskAdmin
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
@@ -9,6 +19,7 @@ from fixi.models import BusinessSettings, Heartbeat
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
+admin.site.unregister(PeriodicTask)
 
 
 @admin.register(User)
@@ -23,8 +34,48 @@ class GroupAdmin(BaseGroupAdmin, ModelAdmin):
     pass
 
 
+SETTINGS_FIELDSETS = [
+    (_("SOS"), {"fields": ["sos_timeout_minutes", "report_interval_hours"]}),
+    (_("Pros"), {"fields": ["max_pro_load"]}),
+    (
+        _("Jobs not marked done"),
+        {"fields": ["stale_pro_followup_hours", "stale_customer_check_hours"]},
+    ),
+    (_("Flood protection"), {"fields": ["flood_limit_per_minute"]}),
+]
+
+
+class BusinessSettingsForm(forms.ModelForm):
+    class Meta:
+        model = BusinessSettings
+        fields = [name for _title, fieldset in SETTINGS_FIELDSETS for name in fieldset["fields"]]
+        # What each number changes, for the fields whose label alone does not say.
+        help_texts = {
+            "report_interval_hours": _(
+                "At most one batched report of leads nobody could take is sent to the "
+                "admin's WhatsApp in this time."
+            ),
+            "stale_pro_followup_hours": _(
+                "A booked job not marked done this long after its appointment: the bot asks "
+                "the pro whether it is done."
+            ),
+            "stale_customer_check_hours": _(
+                "A booked job still not done this long after its appointment: the bot asks "
+                "the customer how it went."
+            ),
+            "flood_limit_per_minute": _(
+                "Beyond this many messages a minute from one chat, the bot sends one notice "
+                "and answers nothing more until the minute is over."
+            ),
+        }
+
+
 @admin.register(BusinessSettings)
 class BusinessSettingsAdmin(ModelAdmin):
+    """The one row of business settings: never a second one, never deleted."""
+
+    form = BusinessSettingsForm
+    fieldsets = SETTINGS_FIELDSETS
     list_display = [
         "__str__",
         "sos_timeout_minutes",
@@ -40,11 +91,10 @@ class BusinessSettingsAdmin(ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        # One row: go straight to its form.
-        from django.shortcuts import redirect
-
-        current = BusinessSettings.load()
-        return redirect("admin:fixi_businesssettings_change", current.pk)
+        # One row: go straight to its form (made with the defaults if it is not there yet).
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return redirect("admin:fixi_businesssettings_change", BusinessSettings.load().pk)
 
 
 @admin.register(Heartbeat)
@@ -54,3 +104,38 @@ class HeartbeatAdmin(ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# django-axes ships no Hebrew: the names of its records are marked here so that
+# makemessages keeps their translations in locale/he.
+AXES_RECORD_NAMES = [
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+]
+
+
+# Login lockout (django-axes): failed attempts, and successful logins. Deleting a manager's
+# attempts lifts the lock on that account.
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(BaseAccessAttemptAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(BaseAccessLogAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(BasePeriodicTaskAdmin):
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # django-celery-beat passes the crontabs' descriptions to its page keyed by primary
+        # key, and an ObjectId (MongoDB) is not a JSON key: the page failed whenever a
+        # crontab existed. Text keys are what the page's script reads either way.
+        readable = {str(c.pk): c.human_readable for c in CrontabSchedule.objects.all()}
+        extra_context = {**(extra_context or {}), "readable_crontabs": readable}
+        return super(BasePeriodicTaskAdmin, self).changeform_view(
+            request, object_id, form_url, extra_context
+        )

@@ -126,6 +126,7 @@ class Lead(BaseModel):
             models.Index(fields=["pro", "status"], name="lead_pro_status"),
             models.Index(fields=["status", "updated_at"], name="lead_status_updated"),
             models.Index(fields=["status", "sos_reported_at"], name="lead_status_sos"),
+            models.Index(fields=["created_at"], name="lead_created"),
         ]
 
     def __str__(self):

@@ -1,7 +1,8 @@
 """Run the test suite in its lanes and print one line per lane with its counts.
 
-    python -m tests.lanes all               # sqlite, mongo, e2e (what `make test` runs)
-    python -m tests.lanes sqlite|mongo|e2e  # one lane; extra arguments go to pytest
+    python -m tests.lanes all      # sqlite, mongo, e2e, browser (what `make test` runs)
+    python -m tests.lanes sqlite   # one lane (sqlite, mongo, e2e or browser); extra
+                                   # arguments go to pytest
     python -m tests.lanes migrations-mongo  # makemigrations --check on the MongoDB backend
 
 A lane fails when pytest fails or runs no test at all (pytest's exit code 5).
@@ -17,11 +18,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "var" / "test-results"
 
+NOT_IN_SUITE = "not e2e and not browser"
 LANES = {
-    "sqlite": ("SQLite, embedded broker", ["-m", "not e2e"]),
-    "mongo": ("MongoDB backend on the mongoeco wire server", ["-m", "not e2e"]),
+    "sqlite": ("SQLite, embedded broker", ["-m", NOT_IN_SUITE]),
+    "mongo": ("MongoDB backend on the mongoeco wire server", ["-m", NOT_IN_SUITE]),
     "e2e": ("end to end: real Celery worker on Redis", ["-m", "e2e", "tests/e2e"]),
+    "browser": (
+        "admin in a real browser: Playwright + Chromium",
+        ["-m", "browser", "tests/browser"],
+    ),
 }
+# The browser lane runs on the SQLite lane's settings; tests/browser/conftest.py moves its
+# test database to a file, which the live server's threads open for themselves.
+HARNESS_LANE = {"browser": "sqlite"}
 
 
 @dataclass
@@ -64,7 +73,7 @@ def run_lane(name: str, extra: list[str]) -> LaneResult:
         return LaneResult(name, exit_code=1, note=reason)
     RESULTS.mkdir(parents=True, exist_ok=True)
     junit = RESULTS / f"{name}.xml"
-    env = {**os.environ, "FIXI_TEST_LANE": name}
+    env = {**os.environ, "FIXI_TEST_LANE": HARNESS_LANE.get(name, name)}
     command = [sys.executable, "-m", "pytest", "-q", f"--junitxml={junit}", *args, *extra]
     exit_code = subprocess.call(command, cwd=ROOT, env=env)
     return _read_junit(LaneResult(name, exit_code), junit)
