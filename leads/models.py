@@ -127,6 +127,16 @@ class Lead(BaseModel):
             models.Index(fields=["status", "updated_at"], name="lead_status_updated"),
             models.Index(fields=["status", "sos_reported_at"], name="lead_status_sos"),
             models.Index(fields=["created_at"], name="lead_created"),
+            # The stale-job monitor waits on each stamp being empty: without the stamp in
+            # the index, every old followed-up booking is read on every sweep.
+            models.Index(
+                fields=["status", "stale_pro_followup_at", "appointment_time"],
+                name="lead_status_stale_pro",
+            ),
+            models.Index(
+                fields=["status", "stale_customer_check_at", "appointment_time"],
+                name="lead_status_stale_customer",
+            ),
         ]
 
     def __str__(self):
