@@ -60,6 +60,7 @@ def test_debug_generates_a_throwaway_key(tmp_path):
         ("DATABASE_URL", "postgres://db/fixi", "scheme 'postgres' is not supported"),
         ("GREEN_API_URL", "api.green-api.com", "must be a URL"),
         ("LOG_LEVEL", "chatty", "LOG_LEVEL='CHATTY'"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT='xml'"),
     ],
 )
 def test_bad_values_fail_loudly_naming_the_variable(tmp_path, name, value, message):
