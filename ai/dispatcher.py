@@ -30,7 +30,13 @@ _LIMITS = {"summary": 300, "address": 200, "customer_name": 80, "transcript": 50
 
 
 class InvalidField(ValueError):
-    """A field of the model's answer that our checks refuse."""
+    """A field of the model's answer that our checks refuse. The message may quote the
+    model's value (which can echo the customer's words): it goes on the reading's notes,
+    and only `field` goes to the logs."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
 
 
 def dispatch(
@@ -56,7 +62,7 @@ def dispatch(
     try:
         return _from_answer(answer, text, transcript, local_now)
     except InvalidField as error:
-        logger.warning("gemini dispatch from %s rejected: %s", answer.model, error)
+        logger.warning("gemini dispatch from %s rejected: field %s", answer.model, error.field)
         result = _offline(
             "\n".join(part for part in (text, transcript) if part),
             now,
@@ -128,7 +134,7 @@ def _safety_tip(reason: str, language: str) -> str:
 
 def _one_of(name: str, value: str, allowed) -> str:
     if value not in allowed:
-        raise InvalidField(f"{name} {value!r} is not one of {', '.join(allowed)}")
+        raise InvalidField(f"{name} {value!r} is not one of {', '.join(allowed)}", name)
     return value
 
 
@@ -150,9 +156,11 @@ def _when(date_text: str, time_text: str, now: dt.datetime):
         date = dt.date.fromisoformat(date_text) if date_text else None
         clock = dt.time.fromisoformat(time_text) if time_text else None
     except ValueError as error:
-        raise InvalidField(f"requested date/time not parsed: {error}") from None
+        raise InvalidField(f"requested date/time not parsed: {error}", "requested_time") from None
     if date is not None and not 0 <= (date - now.date()).days <= MAX_DAYS_AHEAD:
-        raise InvalidField(f"requested_date {date.isoformat()} is not within the coming year")
+        raise InvalidField(
+            f"requested_date {date.isoformat()} is not within the coming year", "requested_date"
+        )
     if clock is None:
         return date, None
     if date is None:
