@@ -67,6 +67,20 @@ def offer_topic(lead_id) -> str:
     return f"offer:{lead_id}"
 
 
+def reschedule_topic(lead_id) -> str:
+    return f"reschedule:{lead_id}"
+
+
+def reminder_topic(lead_id) -> str:
+    return f"reminder:{lead_id}"
+
+
+def slot_start(lead: Lead):
+    """When the lead's job is: the start of the slot it holds, else the asked time."""
+    start = Slot.objects.filter(lead=lead).values_list("start", flat=True).first()
+    return start or lead.appointment_time
+
+
 def excluded_pro_ids(lead_id) -> list:
     return list(LeadExclusion.objects.filter(lead_id=lead_id).values_list("pro_id", flat=True))
 
@@ -232,12 +246,8 @@ def tell_customer(lead: Lead, assignment: Assignment, before: list[str] = ()) ->
     chat_id = lead.customer.chat_id
     if assignment.outcome == OFFERED_SLOTS and assignment.alternatives:
         parts.append(texts.offer_slots(assignment.pro, lead.appointment_time, language))
-        buttons = [
-            (f"slot:{slot.pk}", texts.slot_label(slot.start, language))
-            for slot in assignment.alternatives
-        ]
-        outbox.queue_buttons(
-            chat_id, "\n\n".join(parts), buttons, topic=slot_topic(lead.pk), language=language
+        offer_times(
+            lead, "\n\n".join(parts), assignment.alternatives, slot_topic(lead.pk), language
         )
         return
     if assignment.outcome == ASKED_PRO:
@@ -246,6 +256,20 @@ def tell_customer(lead: Lead, assignment: Assignment, before: list[str] = ()) ->
         parts.append(replies.no_pro_available(language))
     if parts:
         outbox.queue_text(chat_id, "\n\n".join(parts), topic=f"lead:{lead.pk}")
+
+
+def tell_customer_after_reroute(lead_id, assignment: Assignment) -> None:
+    """After a pro was replaced (rejection, timeout, a manager): a new pro asked for the
+    same time needs no word to the customer; offered times and "nobody can take it" do."""
+    if assignment.outcome in (ASKED_PRO, TAKEN, NOT_READY):
+        return
+    tell_customer(_load(lead_id), assignment)
+
+
+def offer_times(lead: Lead, body: str, slots: list[Slot], topic: str, language: str) -> None:
+    """Free times as buttons ("slot:<id>"), answerable by number too."""
+    buttons = [(f"slot:{slot.pk}", texts.slot_label(slot.start, language)) for slot in slots]
+    outbox.queue_buttons(lead.customer.chat_id, body, buttons, topic=topic, language=language)
 
 
 def take_off(
@@ -327,14 +351,8 @@ def reassign(
             topic=f"lead:{lead.pk}",
         )
     assignment = assign(lead.pk, actor=actor, actor_name=actor_name, to_pro=to_pro)
-    lead = _load(lead.pk)
-    if assignment.outcome != ASKED_PRO:
-        tell_customer(lead, assignment)
+    tell_customer_after_reroute(lead.pk, assignment)
     return assignment
-
-
-def reschedule_topic(lead_id) -> str:
-    return f"reschedule:{lead_id}"
 
 
 def move_booking(lead: Lead, slot_id, *, now=None) -> Slot | None:

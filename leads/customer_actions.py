@@ -128,18 +128,28 @@ def record_rating(customer: Customer, stars: int, language: str) -> bool:
     return True
 
 
-def chosen_slot(lead: Lead, message) -> str | None:
-    """The slot id the customer picked from the offer for this lead, or None."""
-    if lead.pro_id is None or lead.status not in assignment.ROUTABLE:
-        return None
+def _button_answer(lead: Lead, message) -> tuple[str, str, str] | None:
+    """(the question's topic, the chosen button's key, its value) of the customer's
+    answer to a button message, or None."""
     answered = answered_buttons(
         lead.customer.chat_id, message.button_id, message.text, message.quoted_message_id
     )
     if answered is None:
         return None
     question, chosen = answered
-    key, _, slot_id = chosen["id"].partition(":")
-    if question.topic != assignment.slot_topic(lead.pk) or key != "slot":
+    key, _, value = chosen["id"].partition(":")
+    return question.topic, key, value
+
+
+def chosen_slot(lead: Lead, message) -> str | None:
+    """The slot id the customer picked from the offer for this lead, or None."""
+    if lead.pro_id is None or lead.status not in assignment.ROUTABLE:
+        return None
+    answer = _button_answer(lead, message)
+    if answer is None:
+        return None
+    topic, key, slot_id = answer
+    if topic != assignment.slot_topic(lead.pk) or key != "slot":
         return None
     return slot_id
 
@@ -149,16 +159,13 @@ def booking_answer(lead: Lead, message) -> tuple[str, str] | None:
     times offered for rescheduling ("move", slot id); None for anything else."""
     if lead.status != LeadStatus.BOOKED:
         return None
-    answered = answered_buttons(
-        lead.customer.chat_id, message.button_id, message.text, message.quoted_message_id
-    )
-    if answered is None:
+    answer = _button_answer(lead, message)
+    if answer is None:
         return None
-    question, chosen = answered
-    key, _, value = chosen["id"].partition(":")
-    if question.topic == f"reminder:{lead.pk}" and key in ("confirm", "reschedule", "cancel"):
+    topic, key, value = answer
+    if topic == assignment.reminder_topic(lead.pk) and key in ("confirm", "reschedule", "cancel"):
         return key, value
-    if question.topic == assignment.reschedule_topic(lead.pk) and key == "slot":
+    if topic == assignment.reschedule_topic(lead.pk) and key == "slot":
         return "move", value
     return None
 
@@ -187,12 +194,11 @@ def offer_other_times(lead: Lead, customer: Customer, language: str) -> str:
     if not others:
         _reply(customer, texts.no_other_times(language), f"lead:{lead.pk}")
         return "no_other_times"
-    buttons = [(f"slot:{slot.pk}", texts.slot_label(slot.start, language)) for slot in others]
-    outbox.queue_buttons(
-        customer.chat_id,
+    assignment.offer_times(
+        lead,
         texts.reschedule_offer(lead.pro, language),
-        buttons,
-        topic=assignment.reschedule_topic(lead.pk),
-        language=language,
+        others,
+        assignment.reschedule_topic(lead.pk),
+        language,
     )
     return "reschedule_offered"

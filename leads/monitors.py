@@ -23,7 +23,6 @@ from fixi.vocabulary import IssueType
 from leads import assignment, lifecycle, texts
 from leads.models import Actor, ExclusionReason, Lead, LeadStatus, SosReport
 from messaging import outbox
-from scheduling.models import Slot
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +51,6 @@ def _leads():
     return Lead.objects.select_related("customer", "city", "pro")
 
 
-def _slot_start(lead: Lead):
-    start = Slot.objects.filter(lead=lead).values_list("start", flat=True).first()
-    return start or lead.appointment_time
-
-
 # --- the healer --------------------------------------------------------------------------
 
 
@@ -79,7 +73,7 @@ def heal(now=None, batch_size: int = BATCH_SIZE) -> Summary:
         outcome = assignment.assign(lead.pk, actor=Actor.HEALER, now=now)
         if outcome.outcome != assignment.TAKEN:
             summary.add("stranded_routed")
-            _tell_customer_unless_asked(lead, outcome)
+            assignment.tell_customer_after_reroute(lead.pk, outcome)
     return summary
 
 
@@ -121,16 +115,7 @@ def _replace_silent_pro(lead: Lead, timeout, now, summary: Summary) -> None:
     outbox.queue_text(pro.chat_id, texts.pro_timed_out(lead), topic=f"lead:{lead.pk}")
     outcome = assignment.assign(lead.pk, actor=Actor.HEALER, now=now)
     summary.add(f"then_{outcome.outcome}")
-    _tell_customer_unless_asked(lead, outcome)
-
-
-def _tell_customer_unless_asked(lead: Lead, outcome) -> None:
-    """A new pro asked for the same time needs no word to the customer; offered slots
-    and 'nobody can take it' do."""
-    if outcome.outcome in (assignment.ASKED_PRO, assignment.TAKEN, assignment.NOT_READY):
-        return
-    lead.refresh_from_db()
-    assignment.tell_customer(lead, outcome)
+    assignment.tell_customer_after_reroute(lead.pk, outcome)
 
 
 def _expire_offer(lead: Lead, now, summary: Summary) -> None:
@@ -245,7 +230,7 @@ def follow_up_stale(now=None, batch_size: int = BATCH_SIZE) -> Summary:
         if _claim(lead, "stale_pro_followup_at", now):
             outbox.queue_text(
                 lead.pro.chat_id,
-                texts.pro_stale_followup(lead, _slot_start(lead)),
+                texts.pro_stale_followup(lead, assignment.slot_start(lead)),
                 topic=f"lead:{lead.pk}",
             )
             lifecycle.note(lead.pk, actor=Actor.SYSTEM, action="asked_pro_if_done")
@@ -310,10 +295,6 @@ def send_reminders(now=None, batch_size: int = BATCH_SIZE) -> Summary:
     return summary
 
 
-def reminder_topic(lead_id) -> str:
-    return f"reminder:{lead_id}"
-
-
 def _remind(lead: Lead, stamp: str, hours: int, moment, now, summary: Summary) -> None:
     if not _claim(lead, stamp, now):
         return
@@ -325,9 +306,9 @@ def _remind(lead: Lead, stamp: str, hours: int, moment, now, summary: Summary) -
     buttons = [(f"{key}:{lead.pk}", label) for key, label in texts.REMINDER_BUTTONS[language]]
     outbox.queue_buttons(
         lead.customer.chat_id,
-        texts.reminder(lead, lead.pro, _slot_start(lead), hours, language),
+        texts.reminder(lead, lead.pro, assignment.slot_start(lead), hours, language),
         buttons,
-        topic=reminder_topic(lead.pk),
+        topic=assignment.reminder_topic(lead.pk),
         language=language,
     )
     lifecycle.note(lead.pk, actor=Actor.SYSTEM, action=f"reminded_{hours}h")

@@ -18,7 +18,6 @@ from messaging import outbox
 from messaging.choices import answered_buttons, plain_text
 from pros import routing
 from pros.models import Pro
-from scheduling.models import Slot
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +62,6 @@ def _lead(lead_id) -> Lead | None:
     return Lead.objects.select_related("customer", "city", "pro").filter(pk=lead_id).first()
 
 
-def _slot_start(lead: Lead):
-    start = Slot.objects.filter(lead=lead).values_list("start", flat=True).first()
-    return start or lead.appointment_time
-
-
 def approve(lead_id, pro: Pro, now=None) -> str:
     now = now or timezone.now()
     lead = _lead(lead_id)
@@ -87,7 +81,7 @@ def approve(lead_id, pro: Pro, now=None) -> str:
     )
     if not moved:
         return _not_counted(lead, pro, "approve")
-    start = _slot_start(lead)
+    start = assignment.slot_start(lead)
     _tell_customer(lead, texts.confirmed(lead, pro, start, lead.language))
     _tell_pro(pro, texts.pro_approved(lead, start), f"lead:{lead.pk}")
     return "approved"
@@ -114,9 +108,7 @@ def reject(lead_id, pro: Pro, now=None) -> str:
         return _not_counted(lead, pro, "reject")
     _tell_pro(pro, texts.pro_rejected_ack(), f"lead:{lead.pk}")
     rerouted = assignment.assign(lead.pk, actor=Actor.BOT, now=now)
-    if rerouted.outcome != assignment.ASKED_PRO:
-        lead.refresh_from_db()
-        assignment.tell_customer(lead, rerouted)
+    assignment.tell_customer_after_reroute(lead.pk, rerouted)
     return "rejected"
 
 

@@ -16,7 +16,6 @@ from messaging import greenapi, inbox, outbox
 from messaging.media import MediaRejected, store_inbound_media
 from messaging.models import InboundMessage, MessageKind, ProcessingState
 from pros.models import Pro
-from scheduling.models import Slot
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +157,7 @@ def _reply(lead: Lead, before: list[str], missing: list[str]) -> str:
     elif lead.status == LeadStatus.AWAITING_PRO and lead.pro_id:
         parts.append(texts.waiting_for_pro(lead.pro, language))
     elif lead.status == LeadStatus.BOOKED and lead.pro_id:
-        start = Slot.objects.filter(lead=lead).values_list("start", flat=True).first()
-        parts.append(texts.booked_status(lead.pro, start or lead.appointment_time, language))
+        parts.append(texts.booked_status(lead.pro, assignment.slot_start(lead), language))
     elif lead.status == LeadStatus.UNASSIGNED:
         parts.append(replies.no_pro_available(language))
     elif not before:
