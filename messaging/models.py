@@ -56,6 +56,9 @@ class InboundMessage(BaseModel):
         default=ProcessingState.PENDING,
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # The process working on it ("host:pid:start"), so a worker that finds the claim held
+    # by a process that no longer exists on its host can take the message over at once.
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
 
@@ -115,6 +118,9 @@ class OutboundMessage(BaseModel):
     )
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # Set when a send ended without an answer (timeout, dropped connection): WhatsApp may
+    # have the message, so Green API's journal is read before the row is sent again.
+    unconfirmed_since = models.DateTimeField(_("unconfirmed since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     # What the message is about (e.g. "lead:<uuid>"), without messaging knowing leads.
     topic = models.CharField(_("about"), max_length=80, blank=True, db_index=True)
