@@ -186,7 +186,9 @@ def open_lead_for(customer: Customer, language: str) -> tuple[Lead, bool]:
 def _add_to_lead(lead: Lead, message: InboundMessage) -> list[tuple[bytes, str]]:
     """Keep the customer's words and files on the lead, for the AI and the admin.
     Returns the files' bytes for the dispatcher."""
-    if message.text and message.kind != MessageKind.BUTTON:
+    # A message taken over from a worker that died after this step is already on the lead.
+    already_added = message.attempts > 1 and lead.description.endswith(message.text)
+    if message.text and message.kind != MessageKind.BUTTON and not already_added:
         description = f"{lead.description}\n{message.text}".strip()
         Lead.objects.filter(pk=lead.pk).update(description=description[:10_000])
     media = []

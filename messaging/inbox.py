@@ -3,8 +3,10 @@ exactly once.
 
 The webhook stores a delivery once (a unique key makes a resend a no-op) and hands it to
 the workers after the row is committed. A worker claims with a conditional update and
-only the caller whose update changed a row goes on. A claim older than the task time
-limit is treated as abandoned (the worker died), so redelivery can take it again.
+only the caller whose update changed a row goes on. A claim held by a process that no
+longer exists on this host (a worker child killed mid-task) is taken over at once, so the
+broker's redelivery finishes the work; a claim older than the task time limit is treated
+as abandoned wherever its holder ran.
 """
 
 import logging
@@ -17,6 +19,7 @@ from django.db.models import F, Q
 from django.db.transaction import on_commit
 from django.utils import timezone
 
+from fixi import processes
 from fixi.celery import app as celery_app
 from messaging.models import InboundMessage, ProcessingState
 from messaging.payloads import INCOMING, STATE, STATUS, normalise, storable
@@ -82,14 +85,33 @@ def claim(inbound_id) -> InboundMessage | None:
     claimable = Q(state=ProcessingState.PENDING) | Q(
         state=ProcessingState.PROCESSING, updated_at__lt=_abandoned_before()
     )
-    claimed = InboundMessage.objects.filter(claimable, pk=inbound_id).update(
+    if _take(InboundMessage.objects.filter(claimable, pk=inbound_id)):
+        return InboundMessage.objects.get(pk=inbound_id)
+    holder = (
+        InboundMessage.objects.filter(pk=inbound_id, state=ProcessingState.PROCESSING)
+        .values_list("claimed_by", flat=True)
+        .first()
+    )
+    if not holder or not processes.is_gone(holder):
+        return None
+    # The holder died mid-task: only one of those who see that takes the message over.
+    taken = InboundMessage.objects.filter(
+        pk=inbound_id, state=ProcessingState.PROCESSING, claimed_by=holder
+    )
+    if not _take(taken):
+        return None
+    log.warning("inbound message %s taken over from %s, which is gone", inbound_id, holder)
+    return InboundMessage.objects.get(pk=inbound_id)
+
+
+def _take(rows) -> bool:
+    claimed = rows.update(
         state=ProcessingState.PROCESSING,
         attempts=F("attempts") + 1,
+        claimed_by=processes.current(),
         updated_at=timezone.now(),
     )
-    if claimed != 1:
-        return None
-    return InboundMessage.objects.get(pk=inbound_id)
+    return claimed == 1
 
 
 def finish(inbound_id, state=ProcessingState.DONE, error: str = "") -> bool:
@@ -153,6 +175,18 @@ def requeue_unprocessed(older_than_seconds: int = 60, batch_size: int = RECOVERY
         .order_by("created_at")
         .values_list("pk", flat=True)[:batch_size]
     )
+    ids += _held_by_the_dead(batch_size)
     for inbound_id in ids:
         celery_app.send_task(PROCESS_TASK, args=[str(inbound_id)])
     return len(ids)
+
+
+def _held_by_the_dead(batch_size: int) -> list:
+    """Messages claimed by processes of this host that no longer exist (a worker that was
+    killed and restarted under the same host name)."""
+    held = InboundMessage.objects.filter(
+        state=ProcessingState.PROCESSING,
+        updated_at__gte=_abandoned_before(),
+        claimed_by__startswith=processes.host_prefix(),
+    ).values_list("pk", "claimed_by")[:batch_size]
+    return [pk for pk, holder in held if processes.is_gone(holder)]

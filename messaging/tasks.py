@@ -4,8 +4,8 @@ from messaging import events, inbox, outbox
 
 
 @shared_task(name="messaging.requeue_unprocessed")
-def requeue_unprocessed() -> int:
-    return inbox.requeue_unprocessed()
+def requeue_unprocessed(older_than_seconds: int = 60) -> int:
+    return inbox.requeue_unprocessed(older_than_seconds)
 
 
 @shared_task(name="messaging.process_event")

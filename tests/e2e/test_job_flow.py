@@ -5,18 +5,14 @@ buttons; his rejection reaches the next one; her approval sends the customer a
 confirmation. Inactive pros, other cities and other trades are never messaged.
 """
 
-import datetime as dt
 import json
 import urllib.request
-from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from leads.models import Lead, LeadStatus
 from messaging.models import OutboundMessage
 from tests.e2e.conftest import WEBHOOK_TOKEN, wait_for
-from tests.factories import CityFactory, PriceItemFactory, ProFactory, SlotFactory
 from tests.messaging import shapes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -36,52 +32,6 @@ def post_webhook(url: str, payload: dict) -> int:
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.status
-
-
-def tomorrow_at(hour: int) -> dt.datetime:
-    local = timezone.localtime() + dt.timedelta(days=1)
-    return local.replace(hour=hour, minute=0, second=0, microsecond=0)
-
-
-@pytest.fixture
-def haifa_pros():
-    haifa = CityFactory(slug="haifa", name_he="חיפה", name_en="Haifa")
-    tel_aviv = CityFactory(slug="tel-aviv", name_he="תל אביב", name_en="Tel Aviv")
-    pros = {
-        "best": ProFactory(
-            name="Yossi Cohen", rating=4.9, review_count=120, trades=["plumbing"], cities=[haifa]
-        ),
-        "next": ProFactory(
-            name="Rina Levi", rating=4.8, review_count=90, trades=["plumbing"], cities=[haifa]
-        ),
-        "inactive": ProFactory(
-            name="Inactive Plumber",
-            rating=5.0,
-            review_count=300,
-            active=False,
-            trades=["plumbing"],
-            cities=[haifa],
-        ),
-        "tel_aviv": ProFactory(
-            name="Tel Aviv Plumber",
-            rating=5.0,
-            review_count=300,
-            trades=["plumbing"],
-            cities=[tel_aviv],
-        ),
-        "electrician": ProFactory(
-            name="Haifa Electrician",
-            rating=5.0,
-            review_count=300,
-            trades=["electrical"],
-            cities=[haifa],
-        ),
-    }
-    for pro in pros.values():
-        start = tomorrow_at(10)
-        SlotFactory(pro=pro, start=start, end=start + dt.timedelta(hours=1))
-    PriceItemFactory(pro=pros["next"], service="Service call", price=Decimal("240"))
-    return pros
 
 
 def buttons_to(green_api, chat_id: str) -> list[dict]:
