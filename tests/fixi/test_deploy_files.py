@@ -6,7 +6,10 @@ checks and volumes production relies on, and the image runs as a non-root user.
 """
 
 import ast
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -215,3 +218,38 @@ def test_dockerfile_is_multi_stage_and_installs_from_the_lock_without_dev_extras
 def test_dockerignore_keeps_local_state_and_secrets_out_of_the_image():
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert {".env", ".venv", "var", ".git"} <= set(ignored)
+
+
+def _compose_client() -> list[str] | None:
+    """`docker compose` or the standalone `docker-compose`, when one is installed."""
+    for command in (["docker", "compose"], ["docker-compose"]):
+        if shutil.which(command[0]) is None:
+            continue
+        probe = subprocess.run([*command, "version"], capture_output=True, text=True)
+        if probe.returncode == 0:
+            return command
+    return None
+
+
+def test_compose_file_is_valid_for_the_compose_client():
+    """Where a Docker client is installed, compose itself checks the file (no engine
+    needed); SECRET_KEY is the one variable the file refuses to start without."""
+    client = _compose_client()
+    if client is None:
+        pytest.skip("no docker compose / docker-compose client on this machine")
+    result = subprocess.run(
+        [*client, "-f", str(ROOT / "compose.yaml"), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SECRET_KEY": "compose-config-check"},
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    missing = subprocess.run(
+        [*client, "-f", str(ROOT / "compose.yaml"), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "SECRET_KEY"},
+        cwd=ROOT,
+    )
+    assert missing.returncode != 0 and "SECRET_KEY" in missing.stderr

@@ -2,6 +2,7 @@
 
 import pytest
 
+from ai import gemini
 from leads.models import Lead
 from leads.workflow import process_inbound
 from messaging import inbox
@@ -53,14 +54,19 @@ def test_gemini_understands_and_the_lead_is_filled(fake_gemini):
 @pytest.mark.parametrize(
     "break_every_model",
     [
+        lambda fake, model: fake.fail(model, 429, times=None),
         lambda fake, model: fake.fail(model, 503, times=None),
         lambda fake, model: fake.respond_text(model, "this is not JSON"),
         lambda fake, model: fake.block(model),
         lambda fake, model: fake.fail(model, 404, times=None),
+        lambda fake, model: fake.delay(model, 5),
     ],
-    ids=["503", "invalid-json", "blocked", "retired"],
+    ids=["429", "503", "invalid-json", "blocked", "retired", "timeout"],
 )
-def test_with_every_model_failing_the_offline_path_still_answers(fake_gemini, break_every_model):
+def test_with_every_model_failing_the_offline_path_still_answers(
+    fake_gemini, break_every_model, monkeypatch
+):
+    monkeypatch.setattr(gemini, "REQUEST_TIMEOUT_SECONDS", 0.3)
     for model in MODELS:
         break_every_model(fake_gemini, model)
 
@@ -69,6 +75,7 @@ def test_with_every_model_failing_the_offline_path_still_answers(fake_gemini, br
     lead = Lead.objects.get()
     assert (lead.issue_type, lead.city.slug) == ("hvac", "netanya")
     assert answered().startswith("תודה Dana!")
+    assert len(fake_gemini.calls()) == len(MODELS)  # each model was tried once
 
 
 def test_a_bad_key_goes_offline_at_once_and_still_answers(fake_gemini, settings):
