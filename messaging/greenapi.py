@@ -3,8 +3,10 @@
 Each call builds `{GREEN_API_URL}/waInstance{GREEN_API_ID}/{method}/{GREEN_API_TOKEN}` from
 settings at call time, uses explicit (connect, read) timeouts, logs one line with the
 method, HTTP status and duration, and turns every failure into a `GreenApiError` that
-says whether trying again can help. Nothing here retries: Green API has no idempotency
-key, so a retried send may deliver twice, and only the caller knows what it recorded.
+says whether trying again can help and whether the request may have taken effect anyway.
+Nothing here retries: Green API has no idempotency key, so a retried send may deliver
+twice, and only the caller knows what it recorded. `last_outgoing_messages` reads the
+journal of what the instance sent, so a caller can check before sending again.
 
 The token is part of every URL, so it never appears in log lines or error text, and
 errors are raised outside `except` blocks so that no chained requests exception (whose
@@ -21,6 +23,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from urllib3.exceptions import NewConnectionError
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,12 @@ _session = requests.Session()
 
 
 class GreenApiError(Exception):
-    """A failed Green API call; `retryable` says whether the same call may succeed later."""
+    """A failed Green API call; `retryable` says whether the same call may succeed later.
+
+    `ambiguous` means the request may have reached Green API and taken effect (a read
+    timeout, a connection dropped after the request was written, a gateway timeout): a
+    send that failed this way may still be delivered.
+    """
 
     def __init__(
         self,
@@ -50,12 +58,14 @@ class GreenApiError(Exception):
         status: int | None = None,
         retryable: bool = False,
         retry_after: float | None = None,
+        ambiguous: bool = False,
     ):
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.retryable = retryable
         self.retry_after = retry_after
+        self.ambiguous = ambiguous
 
 
 def is_configured() -> bool:
@@ -127,6 +137,20 @@ def get_state_instance() -> str:
     return _required_text(_call("getStateInstance"), "stateInstance")
 
 
+def last_outgoing_messages(minutes: int) -> list[dict]:
+    """What the instance sent in the last `minutes`, as Green API's journal lists it:
+    dicts with type, idMessage, timestamp (UNIX seconds), chatId, typeMessage, sendByApi,
+    and textMessage or caption/fileName/downloadUrl. Messages can take up to 2 minutes
+    to appear there.
+    """
+    if minutes < 1:
+        raise ValueError(f"minutes must be at least 1, not {minutes}")
+    status, data = _request("lastOutgoingMessages", params={"minutes": int(minutes)})
+    if not isinstance(data, list):
+        raise GreenApiError("unexpected response: not a JSON array", status=status)
+    return [entry for entry in data if isinstance(entry, dict)]
+
+
 def fetch_media(url: str, max_bytes: int) -> tuple[bytes, str]:
     """Download an inbound file's content and content type, refusing more than max_bytes.
 
@@ -174,7 +198,16 @@ def _check_buttons(buttons: list[tuple[str, str]]) -> None:
 
 
 def _call(method: str, payload: dict | None = None) -> dict:
-    """POST payload (GET when there is none) to a method; returns the decoded JSON answer."""
+    """POST payload (GET when there is none) to a method; returns the JSON object answered."""
+    status, data = _request(method, payload)
+    if not isinstance(data, dict):
+        raise GreenApiError("unexpected response: not a JSON object", status=status)
+    return data
+
+
+def _request(method: str, payload: dict | None = None, params: dict | None = None):
+    """POST payload (GET when there is none) to a method; returns the HTTP status and the
+    decoded JSON answer (None for a body that is not JSON)."""
     if not is_configured():
         raise GreenApiError("Green API is not configured (GREEN_API_ID, GREEN_API_TOKEN)")
     url = (
@@ -188,6 +221,7 @@ def _call(method: str, payload: dict | None = None) -> dict:
             "GET" if payload is None else "POST",
             url,
             json=payload,
+            params=params,
             timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
             allow_redirects=False,
         )
@@ -199,12 +233,9 @@ def _call(method: str, payload: dict | None = None) -> dict:
     if error:
         raise error
     try:
-        data = response.json()
+        return response.status_code, response.json()
     except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise GreenApiError("unexpected response: not a JSON object", status=response.status_code)
-    return data
+        return response.status_code, None
 
 
 def _id_message(data: dict) -> str:
@@ -254,6 +285,8 @@ def _status_error(response, include_body: bool = True) -> GreenApiError:
         status=status,
         retryable=status == 429 or status >= 500,
         retry_after=retry_after,
+        # A gateway that gave up waiting may have passed the request on.
+        ambiguous=status == HTTPStatus.GATEWAY_TIMEOUT,
     )
 
 
@@ -286,12 +319,23 @@ def _transport_error(exc: requests.RequestException, read_timeout: float) -> Gre
     if isinstance(exc, requests.ConnectTimeout):
         return GreenApiError(f"timeout after {CONNECT_TIMEOUT:g}s (connecting)", retryable=True)
     if isinstance(exc, requests.Timeout):
-        return GreenApiError(f"timeout after {read_timeout:g}s", retryable=True)
+        return GreenApiError(f"timeout after {read_timeout:g}s", retryable=True, ambiguous=True)
     cause = re.search(r"\[Errno -?\d+\] [^'\")]+", str(exc))
     detail = _mask(cause.group(0)) if cause else type(exc).__name__
     if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
-        return GreenApiError(f"connection failed: {detail}", retryable=True)
+        if _never_connected(exc):
+            return GreenApiError(f"connection failed: {detail}", retryable=True)
+        if not cause:
+            detail = "dropped before the answer"
+        return GreenApiError(f"connection failed: {detail}", retryable=True, ambiguous=True)
     return GreenApiError(f"request failed: {detail}")
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True only when no connection was made (refused, unreachable, name not found), so
+    the request cannot have left. Anything else may have been written and processed."""
+    inner = exc.args[0] if exc.args else None
+    return isinstance(getattr(inner, "reason", None), NewConnectionError)
 
 
 def _mask(text: str) -> str:

@@ -12,8 +12,12 @@ or `with FakeGreenApi() as fake:` outside pytest. It answers as
 /work/shared/reference/green-api.md describes: unique `idMessage`s for sends, 400 for
 bodies Green API would reject, 401/404 for a wrong token or instance id, 403 for the
 deprecated button methods, `downloadUrl`s that point at its own `/media/<name>`.
+Every send it accepts goes into `.journal`, which `lastOutgoingMessages` serves in the
+vendor's shape (honouring `minutes`), as WhatsApp would have it.
 `fail_next` injects errors and slow answers (a delay above the client's read timeout
-is a timeout).
+is a timeout, and the message is still accepted once the delay is over, as a real
+timeout goes); `drop_next` hangs up without an answer and without accepting anything.
+`wait_until_idle` waits for requests still being handled (a delayed send).
 """
 
 import json
@@ -23,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -33,7 +37,17 @@ MAX_MESSAGE_CHARS = 20_000
 MAX_BUTTONS = 3
 MAX_BUTTON_TEXT_CHARS = 25
 DEPRECATED_METHODS = {"sendButtons", "sendTemplateButtons", "sendListMessage"}
-GET_METHODS = {"getStateInstance"}
+GET_METHODS = {"getStateInstance", "lastOutgoingMessages"}
+JOURNAL_DEFAULT_MINUTES = 24 * 60
+_FILE_TYPES = {
+    "jpg": "imageMessage",
+    "jpeg": "imageMessage",
+    "png": "imageMessage",
+    "webp": "imageMessage",
+    "mp4": "videoMessage",
+    "ogg": "audioMessage",
+    "mp3": "audioMessage",
+}
 
 _API_PATH = re.compile(r"^/waInstance(?P<instance>[^/]*)/(?P<method>[^/]+)/(?P<token>[^/]*)$")
 _MEDIA_PATH = re.compile(r"^/media/(?P<name>[^/]+)$")
@@ -61,6 +75,10 @@ class _Failure:
     body: object = None
     delay: float = 0.0
     headers: dict = field(default_factory=dict)
+    drop: bool = False
+
+
+_DROPPED = object()  # the handler closes the connection without an answer
 
 
 def quota_exceeded_body(method: str = "sendMessage") -> dict:
@@ -99,9 +117,15 @@ class FakeGreenApi(LoopbackFake):
         self.media: dict[str, FakeMedia | tuple[bytes, str]] = {}
         # idMessage of an incoming message -> name in .media (for downloadFile).
         self.files: dict[str, str] = {}
+        # Every accepted send, oldest first, as lastOutgoingMessages lists it: type,
+        # idMessage, timestamp (UNIX seconds), statusMessage, typeMessage, chatId,
+        # sendByApi, and textMessage or caption/fileName/downloadUrl.
+        self.journal: list[dict] = []
         self.state_instance = "authorized"
         self._failures: dict[str, list[_Failure]] = {}
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._in_flight = 0
 
     @property
     def url(self) -> str:
@@ -128,6 +152,25 @@ class FakeGreenApi(LoopbackFake):
         with self._lock:
             self._failures.setdefault(method, []).extend([failure] * times)
 
+    def drop_next(self, method: str, times: int = 1, delay: float = 0.0) -> None:
+        """Read the next `times` calls of `method`, wait `delay` seconds, then close the
+        connection without an answer. Nothing is accepted: no send reaches the journal."""
+        failure = _Failure(0, delay=delay, drop=True)
+        with self._lock:
+            self._failures.setdefault(method, []).extend([failure] * times)
+
+    def accepted(self) -> list[dict]:
+        """The journal: every message accepted so far."""
+        with self._lock:
+            return list(self.journal)
+
+    def wait_until_idle(self, timeout: float = 5.0) -> None:
+        """Wait until no request is being handled, e.g. a delayed send has been accepted
+        after its client gave up."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
+                raise TimeoutError(f"{self._in_flight} requests still being handled")
+
     def add_incoming_file(
         self, message_id: str, name: str, content: bytes, content_type: str
     ) -> str:
@@ -149,12 +192,17 @@ class FakeGreenApi(LoopbackFake):
         with self._lock:
             self.requests.append(record)
 
+    def _handling(self, delta: int) -> None:
+        with self._idle:
+            self._in_flight += delta
+            self._idle.notify_all()
+
     def _take_failure(self, method: str) -> _Failure | None:
         with self._lock:
             queue = self._failures.get(method)
             return queue.pop(0) if queue else None
 
-    def _answer(self, method: str, http_method: str, body) -> tuple[int, dict]:
+    def _answer(self, method: str, http_method: str, body, query: dict) -> tuple[int, object]:
         if method in DEPRECATED_METHODS:
             return 403, error_body(403, f"{method} is deprecated")
         handler = {
@@ -164,6 +212,7 @@ class FakeGreenApi(LoopbackFake):
             "sendFileByUrl": self._send_file_by_url,
             "downloadFile": self._download_file,
             "getStateInstance": self._get_state_instance,
+            "lastOutgoingMessages": lambda _body: self._last_outgoing_messages(query),
         }.get(method)
         if handler is None:
             return 404, error_body(404, f"unknown method {method}")
@@ -179,7 +228,7 @@ class FakeGreenApi(LoopbackFake):
             return 400, error_body(400, "message is required")
         if len(message) > MAX_MESSAGE_CHARS:
             return 400, error_body(400, f"message is longer than {MAX_MESSAGE_CHARS}")
-        return self._sent(body)
+        return self._sent(body, {"typeMessage": "textMessage", "textMessage": message})
 
     def _send_buttons(self, body: dict) -> tuple[int, dict]:
         buttons = body.get("buttons")
@@ -193,17 +242,46 @@ class FakeGreenApi(LoopbackFake):
             text = button.get("buttonText")
             if not isinstance(text, str) or not text or len(text) > MAX_BUTTON_TEXT_CHARS:
                 return 400, error_body(400, f"buttonText up to {MAX_BUTTON_TEXT_CHARS} chars")
-        return self._sent(body)
+        # The journal carries the body as the message's text.
+        return self._sent(body, {"typeMessage": "interactiveButtons", "textMessage": body["body"]})
 
     def _send_file_by_url(self, body: dict) -> tuple[int, dict]:
         if not body.get("urlFile") or "." not in str(body.get("fileName", "")):
             return 400, error_body(400, "urlFile and fileName with extension are required")
-        return self._sent(body)
+        file_name = str(body["fileName"])
+        extension = file_name.rpartition(".")[2].lower()
+        entry = {
+            "typeMessage": _FILE_TYPES.get(extension, "documentMessage"),
+            "downloadUrl": str(body["urlFile"]),
+            "caption": str(body.get("caption") or ""),
+            "fileName": file_name,
+        }
+        return self._sent(body, entry)
 
-    def _sent(self, body: dict) -> tuple[int, dict]:
+    def _sent(self, body: dict, entry: dict) -> tuple[int, dict]:
         if not _CHAT_ID.match(str(body.get("chatId", ""))):
             return 400, error_body(400, "chatId is invalid")
-        return 200, {"idMessage": f"BAE5{secrets.token_hex(6).upper()}"}
+        id_message = f"BAE5{secrets.token_hex(6).upper()}"
+        with self._lock:
+            self.journal.append(
+                {
+                    "type": "outgoing",
+                    "idMessage": id_message,
+                    "timestamp": int(time.time()),
+                    "statusMessage": "sent",
+                    "chatId": body["chatId"],
+                    "sendByApi": True,
+                    **entry,
+                }
+            )
+        return 200, {"idMessage": id_message}
+
+    def _last_outgoing_messages(self, query: dict) -> tuple[int, object]:
+        minutes = query.get("minutes", [str(JOURNAL_DEFAULT_MINUTES)])[-1]
+        if not minutes.isdigit() or int(minutes) < 1:
+            return 400, error_body(400, "minutes must be a positive integer")
+        since = time.time() - int(minutes) * 60
+        return 200, [entry for entry in self.accepted() if entry["timestamp"] >= since]
 
     def _download_file(self, body: dict) -> tuple[int, dict]:
         name = self.files.get(str(body.get("idMessage")))
@@ -220,6 +298,13 @@ class _Handler(OneShotHandler):
 
     def _handle(self) -> None:
         fake = self.server.fake
+        fake._handling(+1)
+        try:
+            self._handle_request(fake)
+        finally:
+            fake._handling(-1)
+
+    def _handle_request(self, fake) -> None:
         path = urlsplit(self.path).path
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
@@ -233,6 +318,7 @@ class _Handler(OneShotHandler):
             "http_method": self.command,
             "path": self.path,
             "json": None if body is ... else body,
+            "query": parse_qs(urlsplit(self.path).query),
             "headers": dict(self.headers),
             "time": time.monotonic(),
         }
@@ -240,6 +326,10 @@ class _Handler(OneShotHandler):
         status, answer, headers = self._route(fake, media, api, method, body)
         if status is None:
             return  # stopping during an injected delay
+        if status is _DROPPED:
+            record["dropped"] = True
+            self.close_connection = True
+            return
         record["status"], record["response"] = status, answer
         if isinstance(answer, FakeMedia):
             self._send_media(answer)
@@ -257,6 +347,8 @@ class _Handler(OneShotHandler):
         if failure:
             if failure.delay and fake._stopping.wait(failure.delay):
                 return None, None, None
+            if failure.drop:
+                return _DROPPED, None, None
             if failure.status != 200 or failure.body is not None:
                 default = quota_exceeded_body(method) if failure.status == 466 else None
                 answer = failure.body if failure.body is not None else default
@@ -268,7 +360,8 @@ class _Handler(OneShotHandler):
             return 200, item if isinstance(item, FakeMedia) else FakeMedia(*item), {}
         if body is ...:
             return 400, error_body(400, "body is not JSON"), {}
-        status, answer = fake._answer(method, self.command, body)
+        query = parse_qs(urlsplit(self.path).query)
+        status, answer = fake._answer(method, self.command, body, query)
         return status, answer, {}
 
     def _send(self, status: int, answer, headers: dict) -> None:

@@ -2,6 +2,7 @@
 
 import logging
 import socket
+import time
 import traceback
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -197,6 +198,15 @@ def test_server_errors_are_retryable(fake, status):
 
     assert (error.status, error.retryable, error.retry_after) == (status, True, None)
     assert error.reason.startswith(str(status))
+    assert not error.ambiguous  # Green API answered: the message was not taken
+
+
+def test_a_gateway_timeout_may_have_been_sent(fake):
+    fake.fail_next("sendMessage", 504)
+
+    error = raised(greenapi.send_message, CHAT, "hi")
+
+    assert (error.status, error.retryable, error.ambiguous) == (504, True, True)
 
 
 def test_429_is_retryable_with_retry_after(fake):
@@ -206,6 +216,7 @@ def test_429_is_retryable_with_retry_after(fake):
 
     assert (error.status, error.retryable, error.retry_after) == (429, True, 2.0)
     assert error.reason.startswith("429 Too Many Requests")
+    assert not error.ambiguous
 
 
 def test_retry_after_may_be_an_http_date(fake):
@@ -276,10 +287,23 @@ def test_read_timeout_is_retryable_without_status(fake, short_timeouts):
 
     error = raised(greenapi.send_message, CHAT, "hi")
 
-    assert (error.status, error.retryable) == (None, True)
+    assert (error.status, error.retryable, error.ambiguous) == (None, True, True)
     assert error.reason == "timeout after 0.2s"
-    # The request arrived: a timed-out send may still be delivered.
+    # The request arrived: a timed-out send may still be delivered, and here it is.
     assert len(fake.calls("sendMessage")) == 1
+    fake.wait_until_idle()
+    assert [entry["textMessage"] for entry in fake.accepted()] == ["hi"]
+
+
+def test_a_connection_dropped_after_the_request_is_ambiguous(fake):
+    fake.drop_next("sendMessage")
+
+    error = raised(greenapi.send_message, CHAT, "hi")
+
+    assert (error.status, error.retryable, error.ambiguous) == (None, True, True)
+    assert error.reason == "connection failed: dropped before the answer"
+    assert fake.calls("sendMessage")[0]["dropped"]
+    assert fake.accepted() == []
 
 
 def test_slow_answer_within_the_timeout_succeeds(fake):
@@ -296,6 +320,20 @@ def test_connection_refused_is_retryable_without_status(settings):
 
     assert (error.status, error.retryable) == (None, True)
     assert error.reason.startswith("connection failed")
+    assert not error.ambiguous  # nothing was listening: the message cannot have left
+
+
+def test_a_connect_timeout_is_not_ambiguous(monkeypatch):
+    def no_connection(*args, **kwargs):
+        raise greenapi.requests.ConnectTimeout("connect timed out")
+
+    monkeypatch.setattr(greenapi._session, "request", no_connection)
+    monkeypatch.setattr(greenapi, "is_configured", lambda: True)
+
+    error = raised(greenapi.send_message, CHAT, "hi")
+
+    assert (error.retryable, error.ambiguous) == (True, False)
+    assert error.reason.endswith("(connecting)")
 
 
 def test_ok_answer_without_id_message_is_not_retryable(fake):
@@ -314,6 +352,69 @@ def test_ok_answer_that_is_not_json(fake):
 
     assert not error.retryable
     assert error.reason.startswith("unexpected response")
+
+
+# --- The journal of outgoing messages -----------------------------------------------------
+
+
+def test_the_journal_lists_what_was_sent_in_the_vendor_shape(fake):
+    text_id = greenapi.send_message(CHAT, "שלום")
+    buttons_id = greenapi.send_interactive_buttons_reply(CHAT, "Approve?", [("1", "Yes")])
+    file_id = greenapi.send_file_by_url(CHAT, "https://example.com/q.pdf", "q.pdf", "Quote")
+
+    entries = greenapi.last_outgoing_messages(minutes=5)
+
+    [call] = fake.calls("lastOutgoingMessages")
+    assert call["http_method"] == "GET"
+    assert call["path"] == api_path(fake, "lastOutgoingMessages") + "?minutes=5"
+    assert [e["idMessage"] for e in entries] == [text_id, buttons_id, file_id]
+    text, buttons, file = entries
+    assert {k: text[k] for k in ("type", "chatId", "typeMessage", "textMessage", "sendByApi")} == {
+        "type": "outgoing",
+        "chatId": CHAT,
+        "typeMessage": "textMessage",
+        "textMessage": "שלום",
+        "sendByApi": True,
+    }
+    assert abs(text["timestamp"] - time.time()) < 5
+    assert buttons["textMessage"] == "Approve?"
+    assert (file["typeMessage"], file["caption"], file["fileName"]) == (
+        "documentMessage",
+        "Quote",
+        "q.pdf",
+    )
+
+
+def test_the_journal_covers_only_the_minutes_asked_for(fake):
+    greenapi.send_message(CHAT, "now")
+    fake.journal.append({**fake.journal[0], "idMessage": "BAE5OLD", "timestamp": time.time() - 600})
+
+    assert [e["textMessage"] for e in greenapi.last_outgoing_messages(minutes=5)] == ["now"]
+    assert len(greenapi.last_outgoing_messages(minutes=11)) == 2
+
+
+def test_a_dropped_send_is_not_in_the_journal(fake):
+    fake.drop_next("sendMessage")
+
+    raised(greenapi.send_message, CHAT, "lost")
+
+    assert greenapi.last_outgoing_messages(minutes=5) == []
+
+
+def test_a_journal_error_is_a_green_api_error(fake):
+    fake.fail_next("lastOutgoingMessages", 503)
+
+    error = raised(greenapi.last_outgoing_messages, 5)
+
+    assert (error.status, error.retryable) == (503, True)
+
+
+def test_a_journal_that_is_not_a_list_is_an_error(fake):
+    fake.fail_next("lastOutgoingMessages", 200, body={"oops": True})
+
+    error = raised(greenapi.last_outgoing_messages, 5)
+
+    assert error.reason == "unexpected response: not a JSON array"
 
 
 # --- The token stays secret ---------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The outbox: a row first, one send per row, order per chat, retries only where they help."""
 
 import datetime as dt
+import socket
 
 import pytest
 from django.utils import timezone
@@ -10,6 +11,12 @@ from messaging.models import OutboundMessage, OutboundStatus
 
 pytestmark = pytest.mark.django_db
 CHAT = "972541234567@c.us"
+SLOWER_THAN_THE_CLIENT = 0.8  # seconds; quick_timeouts gives up reading after 0.5
+SEND_METHOD = {
+    "text": "sendMessage",
+    "buttons": "sendInteractiveButtonsReply",
+    "file": "sendFileByUrl",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +26,29 @@ def quick_timeouts(monkeypatch):
 
 def make_due(row):
     OutboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+
+
+def queue(kind: str) -> OutboundMessage:
+    if kind == "buttons":
+        return outbox.queue_buttons(CHAT, "ליד חדש: נזילה בחיפה", [("1", "אשר"), ("2", "דחה")])
+    if kind == "file":
+        return outbox.queue_file(CHAT, "https://example.com/quote.pdf", "quote.pdf", "הצעת מחיר")
+    return outbox.queue_text(CHAT, "אני בדרך")
+
+
+def answer_too_late(fake, method="sendMessage", accepted=True, times=1):
+    """The client times out; with `accepted` the fake still takes the message afterwards
+    (WhatsApp got it), without it the fake hangs up having taken nothing."""
+    if accepted:
+        fake.fail_next(method, 200, delay=SLOWER_THAN_THE_CLIENT, times=times)
+    else:
+        fake.drop_next(method, delay=SLOWER_THAN_THE_CLIENT, times=times)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_a_message_is_a_row_before_it_is_a_request(
@@ -85,14 +115,169 @@ def test_provider_hiccups_are_retried_with_backoff(fake_green_api, status):
     assert len(fake_green_api.calls("sendMessage")) == 2
 
 
-def test_a_timeout_is_retried(fake_green_api, monkeypatch):
-    monkeypatch.setattr(greenapi, "READ_TIMEOUT", 0.3)
-    fake_green_api.fail_next("sendMessage", 200, delay=1.0)
+def test_a_timeout_is_retried_once_the_journal_would_show_the_message(fake_green_api):
+    answer_too_late(fake_green_api)
     row = outbox.queue_text(CHAT, "hi")
 
-    assert outbox.send(row.pk).result == "retry"
+    outcome = outbox.send(row.pk)
+
+    assert outcome.result == "retry" and outcome.retry_in >= outbox.JOURNAL_DELAY_SECONDS
     row.refresh_from_db()
-    assert "timeout" in row.last_error
+    assert row.status == OutboundStatus.QUEUED and "timeout" in row.last_error
+    assert row.unconfirmed_since == row.updated_at  # the claim, before the request left
+    assert row.next_attempt_at >= timezone.now() + dt.timedelta(seconds=140)
+
+
+@pytest.mark.parametrize("kind", ["text", "buttons", "file"])
+def test_a_timed_out_send_that_arrived_is_not_sent_again(fake_green_api, kind):
+    # given a send whose answer was lost although Green API took the message
+    row = queue(kind)
+    answer_too_late(fake_green_api, SEND_METHOD[kind], accepted=True)
+    assert outbox.send(row.pk).result == "retry"
+    fake_green_api.wait_until_idle()
+
+    # when the retry comes due
+    make_due(row)
+    outcome = outbox.send(row.pk)
+
+    # then the journal shows it and nothing more is sent
+    [delivered] = fake_green_api.accepted()
+    assert outcome.result == "sent"
+    assert len(fake_green_api.calls(SEND_METHOD[kind])) == 1
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.SENT
+    assert row.provider_message_id == delivered["idMessage"]
+    assert row.unconfirmed_since is None and row.last_error == ""
+    [journal] = fake_green_api.calls("lastOutgoingMessages")
+    assert journal["query"] == {"minutes": ["2"]}  # from a minute before the claim to now
+
+
+@pytest.mark.parametrize("accepted_nothing", ["read timeout", "hang-up"])
+def test_a_send_that_never_arrived_is_sent_once_more(fake_green_api, accepted_nothing):
+    # given a send that ended without an answer, and Green API took nothing
+    if accepted_nothing == "read timeout":
+        answer_too_late(fake_green_api, accepted=False)
+    else:
+        fake_green_api.drop_next("sendMessage")
+    row = outbox.queue_text(CHAT, "אני בדרך")
+    outcome = outbox.send(row.pk)
+    assert outcome.result == "retry" and outcome.retry_in >= outbox.JOURNAL_DELAY_SECONDS
+    fake_green_api.wait_until_idle()
+
+    # when the retry comes due
+    make_due(row)
+    result = outbox.send(row.pk).result
+
+    # then the journal is read first, and the message goes out once
+    assert result == "sent"
+    assert len(fake_green_api.calls("lastOutgoingMessages")) == 1
+    assert len(fake_green_api.calls("sendMessage")) == 2
+    [delivered] = fake_green_api.accepted()
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.SENT
+    assert row.provider_message_id == delivered["idMessage"]
+
+
+def test_connection_refused_is_retried_without_reading_the_journal(fake_green_api, settings):
+    # given nothing listening where Green API should be
+    settings.GREEN_API_URL = f"http://127.0.0.1:{closed_port()}"
+    row = outbox.queue_text(CHAT, "hi")
+
+    outcome = outbox.send(row.pk)
+
+    # then it is a plain retry: the message cannot have left
+    assert outcome.result == "retry" and outcome.retry_in <= outbox.BASE_DELAY_SECONDS
+    row.refresh_from_db()
+    assert row.unconfirmed_since is None and "connection failed" in row.last_error
+
+    # when Green API is back
+    settings.GREEN_API_URL = fake_green_api.url
+    make_due(row)
+
+    assert outbox.send(row.pk).result == "sent"
+    assert fake_green_api.calls("lastOutgoingMessages") == []
+    assert len(fake_green_api.accepted()) == 1
+
+
+def test_an_unreadable_journal_holds_the_send_back(fake_green_api):
+    # given an unconfirmed send, and a journal that answers 503 once
+    answer_too_late(fake_green_api, accepted=False)
+    row = outbox.queue_text(CHAT, "hi")
+    outbox.send(row.pk)
+    fake_green_api.wait_until_idle()
+    fake_green_api.fail_next("lastOutgoingMessages", 503)
+
+    # when the retry comes due
+    make_due(row)
+    outcome = outbox.send(row.pk)
+
+    # then nothing is sent blind; the row waits for another look
+    assert outcome.result == "retry"
+    assert len(fake_green_api.calls("sendMessage")) == 1
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.QUEUED and row.unconfirmed_since is not None
+    assert "journal" in row.last_error and "503" in row.last_error
+    make_due(row)
+    assert outbox.send(row.pk).result == "sent"
+    assert len(fake_green_api.calls("lastOutgoingMessages")) == 2
+    assert len(fake_green_api.accepted()) == 1
+
+
+def test_an_unreadable_journal_fails_the_row_at_the_cap(fake_green_api):
+    answer_too_late(fake_green_api, accepted=False)
+    fake_green_api.fail_next("lastOutgoingMessages", 503, times=outbox.MAX_ATTEMPTS)
+    row = outbox.queue_text(CHAT, "hi")
+
+    results = []
+    for _ in range(outbox.MAX_ATTEMPTS):
+        results.append(outbox.send(row.pk).result)
+        fake_green_api.wait_until_idle()
+        make_due(row)
+
+    assert results == ["retry"] * (outbox.MAX_ATTEMPTS - 1) + ["failed"]
+    assert len(fake_green_api.calls("sendMessage")) == 1
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.FAILED
+    assert row.last_error.startswith("gave up after 6 attempts: could not read Green API's journal")
+
+
+def test_sends_without_an_answer_fail_at_the_cap_saying_they_may_have_arrived(fake_green_api):
+    fake_green_api.drop_next("sendMessage", times=outbox.MAX_ATTEMPTS)
+    row = outbox.queue_text(CHAT, "hi")
+
+    results = []
+    for _ in range(outbox.MAX_ATTEMPTS):
+        results.append(outbox.send(row.pk).result)
+        make_due(row)
+
+    assert results == ["retry"] * (outbox.MAX_ATTEMPTS - 1) + ["failed"]
+    # every resend was preceded by a look in the journal
+    assert len(fake_green_api.calls("lastOutgoingMessages")) == outbox.MAX_ATTEMPTS - 1
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.FAILED and row.unconfirmed_since is not None
+    assert "gave up after 6 attempts" in row.last_error
+    assert "WhatsApp may have the message" in row.last_error
+
+
+def test_an_earlier_identical_message_is_not_taken_for_this_one(fake_green_api):
+    # given "on my way" already sent to this chat by another row
+    earlier = outbox.queue_text(CHAT, "אני בדרך")
+    outbox.send(earlier.pk)
+    # and a second "on my way" whose send never arrived
+    fake_green_api.drop_next("sendMessage")
+    row = outbox.queue_text(CHAT, "אני בדרך")
+    outbox.send(row.pk)
+
+    # when its retry comes due
+    make_due(row)
+    outbox.send(row.pk)
+
+    # then the earlier message does not count for it: it is sent
+    first, second = fake_green_api.accepted()
+    earlier.refresh_from_db()
+    row.refresh_from_db()
+    assert earlier.provider_message_id == first["idMessage"]
+    assert row.provider_message_id == second["idMessage"]
 
 
 @pytest.mark.parametrize(("status", "reason"), [(400, "400"), (403, "403"), (466, "quota")])
@@ -179,3 +364,53 @@ def test_the_sweep_requeues_lost_and_interrupted_sends(broker_queue):
         [str(lost.pk), str(interrupted.pk)]
     )
     assert OutboundMessage.objects.get(pk=fresh.pk).status == OutboundStatus.QUEUED
+    # an interrupted send may have arrived: unconfirmed since it was claimed
+    interrupted.refresh_from_db()
+    assert interrupted.status == OutboundStatus.QUEUED
+    assert interrupted.unconfirmed_since == long_ago
+    assert OutboundMessage.objects.get(pk=lost.pk).unconfirmed_since is None
+
+
+def test_the_sweep_keeps_an_earlier_unconfirmed_time(broker_queue):
+    first_try = timezone.now() - dt.timedelta(hours=2)
+    row = OutboundMessage.objects.create(
+        chat_id=CHAT, text="cut", status=OutboundStatus.SENDING, unconfirmed_since=first_try
+    )
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        updated_at=timezone.now() - dt.timedelta(hours=1)
+    )
+
+    outbox.resend_due()
+
+    row.refresh_from_db()
+    assert (row.status, row.unconfirmed_since) == (OutboundStatus.QUEUED, first_try)
+
+
+@pytest.mark.parametrize("arrived", [True, False])
+def test_an_interrupted_send_is_checked_in_the_journal_before_it_goes_out(
+    fake_green_api, broker_queue, arrived
+):
+    # given a worker that died 15 minutes ago in the middle of sending a row
+    claimed = timezone.now() - dt.timedelta(minutes=15)
+    row = OutboundMessage.objects.create(
+        chat_id=CHAT, text="הטכנאי יגיע מחר", status=OutboundStatus.SENDING, attempts=1
+    )
+    OutboundMessage.objects.filter(pk=row.pk).update(updated_at=claimed)
+    if arrived:  # its request reached Green API a moment after the claim
+        greenapi.send_message(CHAT, "הטכנאי יגיע מחר")
+        fake_green_api.journal[0]["timestamp"] = int(claimed.timestamp()) + 1
+    sends_before = len(fake_green_api.calls("sendMessage"))
+
+    # when the sweep re-queues it and it is sent
+    assert outbox.resend_due() == 1
+    assert outbox.send(row.pk).result == "sent"
+
+    # then the journal was read over the whole time since the claim
+    [journal] = fake_green_api.calls("lastOutgoingMessages")
+    assert int(journal["query"]["minutes"][0]) >= 16
+    [delivered] = fake_green_api.accepted()
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.SENT
+    assert row.provider_message_id == delivered["idMessage"]
+    sent_now = len(fake_green_api.calls("sendMessage")) - sends_before
+    assert sent_now == (0 if arrived else 1)
