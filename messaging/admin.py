@@ -26,5 +26,6 @@ class OutboundMessageAdmin(ModelAdmin):
         "provider_message_id",
         "last_error",
         "next_attempt_at",
+        "unconfirmed_since",
         "sent_at",
     ]
