@@ -17,7 +17,6 @@ import base64
 import http.client
 import json
 import os
-import platform
 import random
 import secrets
 import shutil
@@ -33,10 +32,10 @@ from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from bench.common import REPO, machine, manage, say, tail
+
 BROKER_QUEUE = REPO / "var" / "broker" / "queue"  # settings.BROKER_DIR / "queue"
 RATIO_GOAL = 0.5
 REQUEST_TIMEOUT = 30  # seconds; gunicorn's own worker timeout is 30 s too
@@ -280,20 +279,6 @@ def server_environment(db_path: Path, token: str, db_options: str, broker_url: s
     return env
 
 
-def migrate(env: dict) -> None:
-    done = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"migrate failed:\n{done.stdout}\n{done.stderr}")
-
-
 PROFILE_HOOKS = """
 import cProfile, os
 _profile = cProfile.Profile()
@@ -346,13 +331,6 @@ def stop(server: subprocess.Popen) -> None:
             server.wait(timeout=10)
 
 
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 # --- Afterwards: rows, broker messages ------------------------------------------------------
 
 
@@ -401,28 +379,6 @@ def purge_our_messages(before: set[str], ours: set[str]) -> tuple[int, int]:
 
 
 # --- Figures --------------------------------------------------------------------------------
-
-
-def machine() -> dict:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.partition(":")[2].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "cpu": model,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "django": metadata.version("django"),
-        "gunicorn": metadata.version("gunicorn"),
-        "sqlite": sqlite3.sqlite_version,
-        # Other work on the machine shares its cores; the reader should know it was there.
-        "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
-    }
 
 
 def verdict(figures: dict) -> str:
@@ -555,10 +511,6 @@ def parse_args(argv=None):
     return args
 
 
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def measure(args, port: int, server: subprocess.Popen, token: str) -> dict:
     chats, run_tag = chat_ids(args.chats), f"{secrets.randbelow(16**4):04X}"
 
@@ -584,10 +536,10 @@ def main(argv=None) -> int:
     if args.profile:
         args.profile = args.profile.resolve()
         args.profile.mkdir(parents=True, exist_ok=True)
-    server, queue_before, phases, facts = None, broker_files(), None, machine()
+    server, queue_before, phases, facts = None, broker_files(), None, machine("gunicorn")
     try:
         say(f"bench: migrating {db_path} ...")
-        migrate(env)
+        manage(env, "migrate", "--noinput")
         server = start_gunicorn(env, port, args.workers, tmp, args.profile)
         wait_healthy(server, port, tmp / "gunicorn.log")
         say(f"bench: gunicorn up on 127.0.0.1:{port} (pid {server.pid})")

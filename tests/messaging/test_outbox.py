@@ -355,7 +355,8 @@ def test_the_sweep_requeues_lost_and_interrupted_sends(broker_queue):
         chat_id=CHAT, text="cut", status=OutboundStatus.SENDING
     )
     fresh = OutboundMessage.objects.create(chat_id=CHAT, text="fresh")
-    long_ago = timezone.now() - dt.timedelta(hours=1)
+    # MongoDB keeps milliseconds only
+    long_ago = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
     OutboundMessage.objects.filter(pk__in=[lost.pk, interrupted.pk]).update(updated_at=long_ago)
 
     assert outbox.resend_due() == 2
@@ -372,7 +373,7 @@ def test_the_sweep_requeues_lost_and_interrupted_sends(broker_queue):
 
 
 def test_the_sweep_keeps_an_earlier_unconfirmed_time(broker_queue):
-    first_try = timezone.now() - dt.timedelta(hours=2)
+    first_try = timezone.now().replace(microsecond=0) - dt.timedelta(hours=2)
     row = OutboundMessage.objects.create(
         chat_id=CHAT, text="cut", status=OutboundStatus.SENDING, unconfirmed_since=first_try
     )
