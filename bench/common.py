@@ -34,6 +34,26 @@ def machine(*packages: str) -> dict:
     }
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux /proc); empty when it is gone."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of the processes `pids` that are still there (Linux /proc)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += int(stat[11]) + int(stat[12])  # utime + stime, after the command name
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def say(message: str) -> None:
     """A progress line, on stderr so that --json output stays clean."""
     print(message, file=sys.stderr, flush=True)

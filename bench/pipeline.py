@@ -50,7 +50,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from bench.common import REPO, machine, manage, say, tail
+from bench.common import REPO, children, cpu_seconds, machine, manage, say, tail
 
 RATIO_GOAL = 0.25
 RSS_GOAL_MB = 300
@@ -267,13 +267,6 @@ def queue_length(url: str, queue: str = "celery") -> int:
 # --- Memory and CPU of the worker (Linux /proc) ----------------------------------------------
 
 
-def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 def status_kb(pid: int, field: str) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -282,17 +275,6 @@ def status_kb(pid: int, field: str) -> int | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    ticks = 0
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-            ticks += int(stat[11]) + int(stat[12])  # utime + stime
-        except (OSError, ValueError, IndexError):
-            continue
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class MemorySampler(threading.Thread):
@@ -522,15 +504,18 @@ def breakdown(messages: Messages, green, gemini) -> dict:
     def timed_ask(**kwargs):  # the dispatcher and the persona look it up on the module
         return counted("process: gemini", lambda: asking(**kwargs))
 
+    def http_requests() -> int:
+        return len(green.requests) + (len(gemini.requests) if gemini else 0)
+
     def counted(name: str, call):
-        http_before = len(green.requests) + len(gemini.requests if gemini else [])
+        http_before = http_requests()
         cpu_before = time.thread_time()
         with CaptureQueriesContext(connection) as queries:
             value = call()
         stage = stages[name]
         stage["cpu_ms"] += (time.thread_time() - cpu_before) * 1000
         stage["queries"] += len(queries.captured_queries)
-        stage["http"] += len(green.requests) + len(gemini.requests if gemini else []) - http_before
+        stage["http"] += http_requests() - http_before
         stage["runs"] += 1
         return value
 

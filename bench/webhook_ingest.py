@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import REPO, machine, manage, say, tail
+from bench.common import REPO, children, cpu_seconds, machine, manage, say, tail
 
 BROKER_QUEUE = REPO / "var" / "broker" / "queue"  # settings.BROKER_DIR / "queue"
 RATIO_GOAL = 0.5
@@ -178,24 +178,11 @@ def run_client(port: int, send, window: Window, tally: Tally) -> None:
     conn.close()
 
 
-def _proc_stat(pid: str) -> list[str] | None:
-    """The fields of /proc/PID/stat after the command name; None when the process is gone."""
-    try:
-        return Path("/proc", pid, "stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-
-
 def server_cpu_seconds(master: int) -> float | None:
     """User + system CPU of gunicorn's master and workers (Linux /proc), None elsewhere."""
     if not Path("/proc/self/stat").exists():
         return None
-    ticks = 0
-    for pid in (name for name in os.listdir("/proc") if name.isdigit()):
-        stat = _proc_stat(pid)
-        if stat and master in (int(pid), int(stat[1])):
-            ticks += int(stat[11]) + int(stat[12])  # utime + stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return cpu_seconds([master, *children(master)])
 
 
 def run_phase(port, master, make_send, concurrency, seconds, warmup) -> dict:
