@@ -58,6 +58,21 @@ class BusinessSettings(BaseModel):
     flood_limit_per_minute = models.PositiveIntegerField(
         _("messages a minute from one chat before the bot pauses it"), default=12
     )
+    quiet_window_seconds = models.DecimalField(
+        _("quiet window (seconds)"),
+        max_digits=4,
+        decimal_places=1,
+        default=3,
+        help_text=_(
+            "Messages of one chat that arrive within this many seconds of each other are "
+            "read as one turn and get one reply. 0 answers every message on its own."
+        ),
+    )
+    urgent_timeout_minutes = models.PositiveIntegerField(
+        _("urgent timeout (minutes)"),
+        default=10,
+        help_text=_("An urgent job whose pro has not answered in this time goes to the next pro."),
+    )
 
     class Meta:
         verbose_name = _("business settings")

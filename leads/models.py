@@ -49,6 +49,9 @@ OPEN_STATUSES = [
 
 class Lead(BaseModel):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="leads")
+    # The customer's 1st, 2nd, ... lead. Unique per customer, so opening a lead is a claim
+    # that two workers cannot both win (leads.conversation.leads.open_lead_for).
+    sequence = models.PositiveIntegerField(_("customer's lead number"), default=1)
     pro = models.ForeignKey(
         "pros.Pro", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
@@ -91,6 +94,12 @@ class Lead(BaseModel):
     bot_paused = models.BooleanField(
         _("bot paused"), default=False, help_text=_("A manager has taken over the conversation.")
     )
+    needs_manager_at = models.DateTimeField(
+        _("waiting for a manager since"),
+        null=True,
+        blank=True,
+        help_text=_("The bot could not answer the customer; a person should reply in the inbox."),
+    )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True, db_index=True)
     pro_responded_at = models.DateTimeField(_("pro answered at"), null=True, blank=True)
     on_the_way_at = models.DateTimeField(_("pro on the way at"), null=True, blank=True)
@@ -119,6 +128,9 @@ class Lead(BaseModel):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("lead")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "sequence"], name="lead_customer_sequence"),
+        ]
         indexes = [
             models.Index(fields=["customer", "status"], name="lead_customer_status"),
             models.Index(fields=["status", "assigned_at"], name="lead_status_assigned"),

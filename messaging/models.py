@@ -19,6 +19,17 @@ class MessageKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Subtype(models.TextChoices):
+    """What a message is beyond its kind: notifications a customer produces that are not
+    a new message of their own (Green API's typeMessage, or incomingCall)."""
+
+    NONE = "", _("Message")
+    CALL = "call", _("Voice or video call")
+    EDIT = "edit", _("Edit of an earlier message")
+    REACTION = "reaction", _("Reaction")
+    CONTACT = "contact", _("Contact card")
+
+
 class ProcessingState(models.TextChoices):
     PENDING = "pending", _("Waiting")
     PROCESSING = "processing", _("Processing")
@@ -42,13 +53,24 @@ class InboundMessage(BaseModel):
     kind = models.CharField(
         _("kind"), max_length=20, choices=MessageKind, default=MessageKind.OTHER
     )
+    subtype = models.CharField(
+        _("notification"), max_length=20, choices=Subtype, default=Subtype.NONE, blank=True
+    )
     text = models.TextField(_("text"), blank=True)
+    # The text as first received, when the customer later edited the message.
+    original_text = models.TextField(_("text before the edit"), blank=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    reaction = models.CharField(_("reaction"), max_length=16, blank=True)
     media_url = models.URLField(_("media link"), max_length=1000, blank=True)
     media_mime_type = models.CharField(_("media type"), max_length=100, blank=True)
     button_id = models.CharField(_("button pressed"), max_length=64, blank=True)
     quoted_message_id = models.CharField(_("in reply to"), max_length=128, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     raw = models.JSONField(_("payload"), default=dict)
+    # The file as Fixi keeps it (Cloudinary or var/media), once fetched: {url, mime_type, ...}.
+    stored_media = models.JSONField(_("stored file"), default=dict, blank=True)
+    # What the message belongs to (e.g. "lead:<uuid>"), without messaging knowing leads.
+    topic = models.CharField(_("about"), max_length=80, blank=True)
     state = models.CharField(
         _("processing"),
         max_length=20,
@@ -74,10 +96,31 @@ class InboundMessage(BaseModel):
         indexes = [
             models.Index(fields=["state", "created_at"], name="inbound_state_created"),
             models.Index(fields=["chat_id", "created_at"], name="inbound_chat_created"),
+            models.Index(fields=["chat_id", "state", "sent_at"], name="inbound_chat_state_sent"),
+            models.Index(fields=["topic", "sent_at"], name="inbound_topic_sent"),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.chat_id}: {self.text[:40]}"
+
+
+class ChatClaim(BaseModel):
+    """Who is working on a chat's messages now: one worker per conversation, so a chat's
+    messages are read in order and a burst becomes one turn (messaging.turns).
+
+    Taken by a conditional update when `until` has passed or the holder's process is gone
+    (same rule as an inbound message's claim); no lock or transaction is involved."""
+
+    chat_id = models.CharField(_("chat id"), max_length=64, unique=True)
+    holder = models.CharField(_("held by"), max_length=200, blank=True)
+    until = models.DateTimeField(_("held until"))
+
+    class Meta:
+        ordering = ["chat_id"]
+        verbose_name = _("chat claim")
+
+    def __str__(self):
+        return self.chat_id
 
 
 class OutboundKind(models.TextChoices):
@@ -122,6 +165,7 @@ class OutboundMessage(BaseModel):
     # have the message, so Green API's journal is read before the row is sent again.
     unconfirmed_since = models.DateTimeField(_("unconfirmed since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    reaction = models.CharField(_("customer's reaction"), max_length=16, blank=True)
     # What the message is about (e.g. "lead:<uuid>"), without messaging knowing leads.
     topic = models.CharField(_("about"), max_length=80, blank=True, db_index=True)
 
