@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ai import gemini, prompts
 from ai.schemas import DispatchSchema
-from ai.types import URGENCY_REASONS, Dispatch
+from ai.types import URGENCY_REASONS, Dispatch, Intent
 from fixi.vocabulary import IssueType, Language
 
 logger = logging.getLogger(__name__)
@@ -40,9 +40,16 @@ class InvalidField(ValueError):
 
 
 def dispatch(
-    text: str, media: list[tuple[bytes, str]] | None = None, now: dt.datetime | None = None
+    text: str,
+    media: list[tuple[bytes, str]] | None = None,
+    now: dt.datetime | None = None,
+    context: str = "",
 ) -> Dispatch:
-    """The dispatcher's reading of one message; `media` is [(bytes, mime type)]."""
+    """The dispatcher's reading of a customer's turn; `media` is [(bytes, mime type)].
+
+    `context` is the conversation's earlier words: Gemini reads them to understand the
+    turn; the offline rules read the turn alone, so a corrected detail replaces the old
+    one rather than the first mention winning."""
     media = list(media or [])
     if not gemini.is_configured():
         result = _offline(text, now)
@@ -51,7 +58,7 @@ def dispatch(
         return result
     local_now = _local(now)
     try:
-        parts = [prompts.dispatcher_user_part(text, has_media=bool(media))]
+        parts = [prompts.dispatcher_user_part(text, has_media=bool(media), context=context)]
         parts += [gemini.media_part(data, mime_type) for data, mime_type in media]
         answer = gemini.generate_structured(
             system=prompts.dispatcher_system(local_now), parts=parts, schema=DispatchSchema
@@ -104,6 +111,7 @@ def _from_answer(
     urgent = data.urgent is True
     reason = _optional_choice("urgency_reason", data.urgency_reason, URGENCY_REASONS)
     time_of_day = _optional_choice("time_of_day", data.time_of_day, TIMES_OF_DAY)
+    intent = _one_of("intent", data.intent, [i.value for i in Intent])
     requested_date, requested_time = _when(data.requested_date, data.requested_time, now)
     city, notes = _city(data.city, text or transcript)
     return Dispatch(
@@ -120,6 +128,7 @@ def _from_answer(
         requested_time=requested_time,
         time_of_day=time_of_day,
         customer_name=_clipped(data.customer_name, "customer_name"),
+        intent=intent,
         transcript=transcript,
         source=f"gemini:{answer.model}",
         notes=notes,

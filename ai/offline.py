@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ai.gazetteer import find_city
 from ai.offline_details import find_address, find_name, summarise
+from ai.offline_intent import intent_of
 from ai.offline_issue import classify
 from ai.offline_urgency import urgency
 from ai.offline_when import DEFAULT_HOURS, read_when
@@ -57,6 +58,7 @@ def dispatch(text: str, now: dt.datetime | None = None) -> Dispatch:
     if when.date and when.time:
         result.requested_time = dt.datetime.combine(when.date, when.time, tzinfo=zone)
 
+    result.intent = intent_of(text)
     result.address = find_address(text)
     result.customer_name = find_name(text)
     return result

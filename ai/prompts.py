@@ -151,6 +151,14 @@ def persona_user_part(customer_text: str, context: dict) -> str:
     )
 
 
-def dispatcher_user_part(text: str, has_media: bool) -> str:
+def dispatcher_user_part(text: str, has_media: bool, context: str = "") -> str:
+    """The latest message, after the earlier ones of the conversation as context (where
+    they differ, the latest message wins: a corrected address or time replaces the old)."""
     media = " Photos, videos or voice notes follow as attachments." if has_media else ""
-    return f"The customer's message:{media}\n{customer_block(text)}"
+    earlier = ""
+    if context:
+        earlier = (
+            "Earlier messages of this conversation, for context only (the latest message "
+            f"wins where they differ):\n{customer_block(context, 'EARLIER')}\n"
+        )
+    return f"{earlier}The customer's latest message:{media}\n{customer_block(text)}"

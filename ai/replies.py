@@ -88,10 +88,9 @@ RECEIVED = {
                        "We'll update you shortly."),
 }  # fmt: skip
 FLOOD = {
-    Language.HEBREW: "קיבלנו הרבה הודעות ממך בדקה האחרונה 🙏 נעבור עליהן ונחזור אליך. "
-    "אפשר לכתוב שוב בעוד דקה.",
-    Language.ENGLISH: "We got a lot of messages from you in the last minute 🙏 We'll go "
-    "through them and get back to you. You can write again in a minute.",
+    Language.HEBREW: "קיבלנו הרבה הודעות ברצף 🙏 נקרא את כולן יחד ונענה ברגע שתסיימו לכתוב.",
+    Language.ENGLISH: "We got a lot of messages in a row 🙏 We'll read them all together and "
+    "answer as soon as you're done writing.",
 }
 ALL_SET = {
     Language.HEBREW: "מעולה, יש לנו את כל הפרטים. אנחנו מתאמים בעל מקצוע ונעדכן אותך כאן.",

@@ -24,6 +24,10 @@ UrgencyReason = Literal[
 TimeOfDay = Literal["none", "morning", "afternoon", "evening"]
 Intent = Literal["question", "booking", "reschedule", "cancel", "other"]
 INTENTS: tuple[str, ...] = Intent.__args__
+# What a customer's turn is for (ai.types.Intent; tests/ai/test_dispatcher.py checks they match).
+TurnIntent = Literal[
+    "describe", "price", "eta", "earlier", "later", "other_day", "thanks", "human", "question"
+]
 
 
 class DispatchSchema(BaseModel):
@@ -53,6 +57,15 @@ class DispatchSchema(BaseModel):
         default="none", description="Part of the day when only that was given, else 'none'."
     )
     customer_name: str = Field(default="", description="The customer's name if given.")
+    intent: TurnIntent = Field(
+        default="describe",
+        description=(
+            "What the latest message is for: describe (details of the job), price (asks what "
+            "it costs), eta (when is the professional coming / on the way), earlier, later or "
+            "other_day (wants the visit moved), thanks (thanks, ok, small talk), human (asks "
+            "for a person), question (any other question)."
+        ),
+    )
     transcript: str = Field(
         default="",
         description="For a voice note: the words spoken, verbatim, in the spoken language.",

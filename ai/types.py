@@ -2,10 +2,25 @@
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
 from fixi.vocabulary import IssueType, Language
 
 URGENCY_REASONS = ("flooding", "no_power", "locked_out", "gas_smell", "sparks", "other")
+
+
+class Intent(StrEnum):
+    """What a customer's turn is for (the dispatcher's `intent`)."""
+
+    DESCRIBE = "describe"  # telling us about the job (the default)
+    PRICE = "price"  # how much will it cost?
+    ETA = "eta"  # when is the pro coming, are they on the way?
+    EARLIER = "earlier"  # can the pro come earlier?
+    LATER = "later"  # later?
+    OTHER_DAY = "other_day"  # another day / reschedule
+    THANKS = "thanks"  # thanks, ok, small talk
+    HUMAN = "human"  # asks for a person
+    QUESTION = "question"  # a question no rule answers
 
 
 @dataclass
@@ -32,6 +47,7 @@ class Dispatch:
     customer_name: str = ""
     safety_tip: str = ""
     transcript: str = ""
+    intent: str = Intent.DESCRIBE
     source: str = "offline"  # offline | gemini:<model>
     notes: list[str] = field(default_factory=list)
 

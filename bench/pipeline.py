@@ -491,7 +491,7 @@ def breakdown(messages: Messages, green, gemini) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from ai import gemini as sdk_calls
-    from leads.workflow import process_inbound
+    from leads.conversation import process_inbound
     from messaging import inbox, outbox
     from messaging.models import OutboundMessage, OutboundStatus
 

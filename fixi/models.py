@@ -28,6 +28,14 @@ def _default_max_load():
     return settings.MAX_PRO_LOAD
 
 
+def _default_quiet_window():
+    return settings.QUIET_WINDOW_SECONDS
+
+
+def _default_urgent_timeout():
+    return settings.URGENT_TIMEOUT_MINUTES
+
+
 class BusinessSettings(BaseModel):
     """The one row of business constants a manager tunes in the admin.
 
@@ -62,7 +70,7 @@ class BusinessSettings(BaseModel):
         _("quiet window (seconds)"),
         max_digits=4,
         decimal_places=1,
-        default=3,
+        default=_default_quiet_window,
         help_text=_(
             "Messages of one chat that arrive within this many seconds of each other are "
             "read as one turn and get one reply. 0 answers every message on its own."
@@ -70,7 +78,7 @@ class BusinessSettings(BaseModel):
     )
     urgent_timeout_minutes = models.PositiveIntegerField(
         _("urgent timeout (minutes)"),
-        default=10,
+        default=_default_urgent_timeout,
         help_text=_("An urgent job whose pro has not answered in this time goes to the next pro."),
     )
 

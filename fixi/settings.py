@@ -52,6 +52,19 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def env_float(name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.str(name, default=None)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+    if not value >= minimum:  # also refuses nan
+        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = env.str(name, default=None)
     if raw is None:
@@ -356,6 +369,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 SOS_TIMEOUT_MINUTES = env_int("SOS_TIMEOUT_MINUTES", 30, 1)
 MAX_PRO_LOAD = env_int("MAX_PRO_LOAD", 5, 1)
+QUIET_WINDOW_SECONDS = env_float("QUIET_WINDOW_SECONDS", 3.0)
+URGENT_TIMEOUT_MINUTES = env_int("URGENT_TIMEOUT_MINUTES", 10, 1)
 ADMIN_WHATSAPP = env.str("ADMIN_WHATSAPP", default="")
 
 # --- External services --------------------------------------------------------------------

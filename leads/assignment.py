@@ -17,6 +17,7 @@ one conditional transition that names the pro; only its winner releases the slot
 load, so nothing is released twice.
 """
 
+import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -104,12 +105,22 @@ def assign(
     missing = missing_fields(lead)
     if missing:
         return Assignment(NOT_READY, reason={"missing": missing})
+    # An emergency with no time given (or rerouted after one): the earliest free time.
+    asap = lead.appointment_time is None or (lead.urgent and lead.routing_reason.get("asap"))
+    if asap:
+        urgent = _earliest_today(lead, actor, actor_name, now)
+        if urgent is not None:
+            return urgent
+        Lead.objects.filter(pk=lead.pk).update(appointment_time=now)
+        lead.appointment_time = now
     passed_over = []
     while True:
         result = _pick(lead, to_pro, passed_over, now)
         if result.pro is None:
             return _unassigned(lead, result.reason, actor, actor_name)
         pro = result.pro
+        if asap:
+            result.reason["asap"] = True
         taken = Lead.objects.filter(pk=lead.pk, pro__isnull=True, status__in=ROUTABLE).update(
             pro=pro, assigned_at=now, routing_reason=result.reason, updated_at=now
         )
@@ -120,6 +131,14 @@ def assign(
         booked = booking.book(pro.pk, lead.pk, lead.appointment_time, now=now)
         if booked.slot is not None:
             return _ask_pro(lead, pro, booked.slot, result.reason, actor, actor_name)
+        if asap and booked.alternatives:
+            # As soon as possible: the pro's earliest free time, no question to the customer.
+            earliest = booked.alternatives[0]
+            if booking.claim_slot(earliest.pk, lead.pk, now=now):
+                earliest.refresh_from_db()
+                Lead.objects.filter(pk=lead.pk).update(appointment_time=earliest.start)
+                lead.appointment_time = earliest.start
+                return _ask_pro(lead, pro, earliest, result.reason, actor, actor_name)
         if booked.alternatives:
             lifecycle.note(
                 lead.pk,
@@ -142,6 +161,40 @@ def assign(
         if to_pro is not None:
             return Assignment(NO_SLOTS, pro)
         passed_over.append(pro.pk)
+
+
+def _earliest_today(lead, actor, actor_name, now) -> Assignment | None:
+    """An emergency: the earliest free slot today among the eligible pros, claimed for the
+    pro who has it; None when nobody has one today (or it was taken a moment ago)."""
+    excluded = excluded_pro_ids(lead.pk)
+    page = routing.eligible_pros(lead.city_id, lead.issue_type, excluded)[: routing.CANDIDATE_PAGE]
+    candidates = {pro.pk: pro for pro in page}
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    slot = booking.earliest_free_slot(candidates, now, midnight + dt.timedelta(days=1))
+    if slot is None or not routing.claim_pro(slot.pro_id, now):
+        return None
+    pro = candidates[slot.pro_id]
+    reason = {
+        "asap": True,
+        "chosen": {"id": str(pro.pk), "name": pro.name},
+        "why": f"{pro.name}: urgent, the earliest free time today among "
+        f"{len(candidates)} eligible pros ({texts.when(slot.start, 'en')}).",
+        "candidates": [{"id": str(p.pk), "name": p.name} for p in candidates.values()],
+    }
+    taken = Lead.objects.filter(pk=lead.pk, pro__isnull=True, status__in=ROUTABLE).update(
+        pro=pro, assigned_at=now, routing_reason=reason, updated_at=now
+    )
+    if taken != 1:
+        routing.release_pro(pro.pk)
+        return Assignment(TAKEN)
+    if not booking.claim_slot(slot.pk, lead.pk, now=now):
+        Lead.objects.filter(pk=lead.pk, pro=pro).update(pro=None, assigned_at=None)
+        routing.release_pro(pro.pk)
+        return None
+    slot.refresh_from_db()
+    Lead.objects.filter(pk=lead.pk).update(appointment_time=slot.start)
+    lead.pro, lead.appointment_time = pro, slot.start
+    return _ask_pro(lead, pro, slot, reason, actor, actor_name)
 
 
 def _pick(lead, to_pro, passed_over, now) -> routing.RoutingResult:

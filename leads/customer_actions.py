@@ -156,14 +156,17 @@ def chosen_slot(lead: Lead, message) -> str | None:
 
 def booking_answer(lead: Lead, message) -> tuple[str, str] | None:
     """An answer to a reminder ("confirm", "reschedule", "cancel") or a pick among the
-    times offered for rescheduling ("move", slot id); None for anything else."""
-    if lead.status != LeadStatus.BOOKED:
+    times offered for moving the visit ("move", slot id; also while the pro has yet to
+    answer); None for anything else."""
+    if lead.status not in (LeadStatus.AWAITING_PRO, LeadStatus.BOOKED):
         return None
     answer = _button_answer(lead, message)
     if answer is None:
         return None
     topic, key, value = answer
-    if topic == assignment.reminder_topic(lead.pk) and key in ("confirm", "reschedule", "cancel"):
+    booked = lead.status == LeadStatus.BOOKED
+    reminder_keys = ("confirm", "reschedule", "cancel")
+    if booked and topic == assignment.reminder_topic(lead.pk) and key in reminder_keys:
         return key, value
     if topic == assignment.reschedule_topic(lead.pk) and key == "slot":
         return "move", value

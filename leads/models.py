@@ -50,7 +50,7 @@ OPEN_STATUSES = [
 class Lead(BaseModel):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="leads")
     # The customer's 1st, 2nd, ... lead. Unique per customer, so opening a lead is a claim
-    # that two workers cannot both win (leads.conversation.leads.open_lead_for).
+    # that two workers cannot both win (leads.conversation.turn.open_lead_for).
     sequence = models.PositiveIntegerField(_("customer's lead number"), default=1)
     pro = models.ForeignKey(
         "pros.Pro", on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"

@@ -58,9 +58,17 @@ def heal(now=None, batch_size: int = BATCH_SIZE) -> Summary:
     """Replace pros who did not answer in time; free slots a silent customer was offered;
     route leads left with every detail and no pro (a worker stopped between steps)."""
     now = now or timezone.now()
-    timeout = dt.timedelta(minutes=BusinessSettings.load().sos_timeout_minutes)
+    business = BusinessSettings.load()
+    timeout = dt.timedelta(minutes=business.sos_timeout_minutes)
     cutoff = now - timeout
     summary = Summary()
+    urgent_timeout = dt.timedelta(minutes=business.urgent_timeout_minutes)
+    if urgent_timeout < timeout:  # an emergency does not wait the normal SOS timeout
+        urgent = _leads().filter(
+            status=LeadStatus.AWAITING_PRO, urgent=True, assigned_at__lt=now - urgent_timeout
+        )
+        for lead in urgent.order_by("assigned_at")[:batch_size]:
+            _replace_silent_pro(lead, urgent_timeout, now, summary)
     silent = _leads().filter(status=LeadStatus.AWAITING_PRO, assigned_at__lt=cutoff)
     for lead in silent.order_by("assigned_at")[:batch_size]:
         _replace_silent_pro(lead, timeout, now, summary)

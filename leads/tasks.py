@@ -2,12 +2,13 @@
 
 from celery import shared_task
 
-from leads import monitors, workflow
+from leads import monitors
+from leads.conversation import process_inbound
 
 
 @shared_task(name="leads.process_inbound_message")
 def process_inbound_message(inbound_id: str) -> str:
-    return workflow.process_inbound(inbound_id)
+    return process_inbound(inbound_id)
 
 
 @shared_task(name="leads.sos_heal")

@@ -11,6 +11,8 @@ from fixi.vocabulary import IssueType, Language
 
 HE_DAYS = ["ב׳", "ג׳", "ד׳", "ה׳", "ו׳", "ש׳", "א׳"]  # Monday first, as datetime.weekday()
 EN_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+HE_DAY_NAMES = ["שני", "שלישי", "רביעי", "חמישי", "שישי", "שבת", "ראשון"]
+EN_DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 MAX_PRICE_LINES = 5
 MAX_MEDIA_LINKS = 3
 
@@ -22,11 +24,12 @@ def _en(language: str) -> bool:
 
 
 def when(moment, language: str = Language.HEBREW) -> str:
-    """'יום ג׳ 24.11 בשעה 10:00' / 'Tue 24 Nov at 10:00', local time."""
+    """The day in words and digits, and the hour, local time: 'יום שלישי 8/12 בשעה 10:00' /
+    'Tuesday 8 Dec at 10:00'. Every booking message uses it, so a day is never in doubt."""
     local = timezone.localtime(moment)
     if _en(language):
-        return f"{EN_DAYS[local.weekday()]} {local.day} {local:%b} at {local:%H:%M}"
-    return f"יום {HE_DAYS[local.weekday()]} {local.day}.{local.month} בשעה {local:%H:%M}"
+        return f"{EN_DAY_NAMES[local.weekday()]} {local.day} {local:%b} at {local:%H:%M}"
+    return f"יום {HE_DAY_NAMES[local.weekday()]} {local.day}/{local.month} בשעה {local:%H:%M}"
 
 
 def slot_label(moment, language: str = Language.HEBREW) -> str:
@@ -337,3 +340,143 @@ def pro_rescheduled(lead, slot_start) -> str:
 def sos_report(lines: list[str]) -> str:
     head = f"🆘 Fixi – פניות שלא שובצו ({len(lines)}):"
     return head + "\n\n" + "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
+
+
+# --- the conversation after routing ------------------------------------------------------
+
+
+def call_answer(language: str) -> str:
+    if _en(language):
+        return (
+            "We can't take calls on this number, but we answer here in writing, fast: "
+            "send a message or a voice note and we'll take it from there."
+        )
+    return (
+        "אין לנו מענה לשיחות במספר הזה, אבל אנחנו עונים כאן בכתב ומהר: "
+        "שלחו הודעה או הקלטה קולית ונמשיך משם."
+    )
+
+
+def thanks_reply(language: str) -> str:
+    if _en(language):
+        return "You're welcome! 🙏"
+    return "בשמחה! 🙏"
+
+
+def person_will_answer(language: str) -> str:
+    if _en(language):
+        return "Good question – someone from our team will answer you here shortly."
+    return "שאלה טובה – מישהו מהצוות שלנו יענה לך כאן בהקדם."
+
+
+def price_unknown(language: str) -> str:
+    if _en(language):
+        return (
+            "The price depends on the pro and the job: as soon as we know what and where, "
+            "we'll show you the pro's price list."
+        )
+    return "המחיר תלוי בבעל המקצוע ובעבודה: ברגע שנדע מה צריך ואיפה, נשלח את המחירון של בעל המקצוע."
+
+
+def price_answer(pro, likely: bool, language: str) -> str:
+    """The pro's price list, from the database only."""
+    lines = "\n".join(price_lines(pro))
+    if _en(language):
+        head = f"{pro.name}'s prices" + (" (the pro we'd most likely send)" if likely else "")
+        return f"{head}:\n{lines}\nThe final price is agreed with the pro on site."
+    head = f"המחירון של {pro.name}" + (" (בעל המקצוע שסביר שנשלח)" if likely else "")
+    return f"{head}:\n{lines}\nהמחיר הסופי נקבע מול בעל המקצוע במקום."
+
+
+def eta(lead, slot_start, language: str) -> str:
+    """Where the visit stands: on the way, booked for a time, or waiting for the pro."""
+    pro = lead.pro
+    if lead.on_the_way_at and lead.status == "booked":
+        return on_the_way(pro, language)
+    if lead.status == "booked":
+        if _en(language):
+            return (
+                f"{pro.name} is coming {when(slot_start, language)}. "
+                "We'll tell you when they're on the way."
+            )
+        return f"{pro.name} מגיע/ה {when(slot_start, language)}. נעדכן כשיצא/תצא לדרך."
+    if _en(language):
+        return (
+            f"We've asked {pro.name} to confirm {when(slot_start, language)}; "
+            "we'll tell you here as soon as they do."
+        )
+    return f"ביקשנו מ{pro.name} לאשר את {when(slot_start, language)}; נעדכן כאן ברגע שיאשר/תאשר."
+
+
+MOVE_WORDS = {
+    "earlier": ("מוקדם יותר", "earlier"),
+    "later": ("מאוחר יותר", "later"),
+    "other_day": ("ביום אחר", "on another day"),
+}
+
+
+def move_offer(pro, direction: str, language: str) -> str:
+    he, en = MOVE_WORDS[direction]
+    if _en(language):
+        return f"These are {pro.name}'s free times {en} – which one suits you?"
+    return f"אלה הזמנים הפנויים של {pro.name} {he} – מה מתאים לכם?"
+
+
+def no_move_times(pro, direction: str, language: str) -> str:
+    he, en = MOVE_WORDS[direction]
+    if _en(language):
+        return f"Sorry, {pro.name} has no free time {en} right now; your time stays as it is."
+    return f"מצטערים, ל{pro.name} אין כרגע זמן פנוי {he}; המועד נשאר כפי שהוא."
+
+
+def not_free_then(pro, asked, language: str) -> str:
+    if _en(language):
+        return f"{pro.name} isn't free {when(asked, language)}."
+    return f"ל{pro.name} אין זמן פנוי {when(asked, language)}."
+
+
+def address_updated(lead, language: str) -> str:
+    if _en(language):
+        return (
+            f"Updated: the address is now {lead.full_address}, {city_name(lead, language)}. "
+            f"We've told {lead.pro.name}."
+        )
+    return (
+        f"עודכן: הכתובת היא עכשיו {lead.full_address}, {city_name(lead, language)}. "
+        f"עדכנו את {lead.pro.name}."
+    )
+
+
+def passed_to_pro(pro, language: str) -> str:
+    if _en(language):
+        return f"Thanks, we've passed it on to {pro.name}."
+    return f"תודה, העברנו ל{pro.name}."
+
+
+def ask_day_again(problem: str, language: str) -> str:
+    """A day that could not be read, or one that has passed: asked again, never guessed."""
+    if problem == "past":
+        if _en(language):
+            return (
+                "That date has already passed – which day would suit you? "
+                "A day and a rough time is perfect."
+            )
+        return "התאריך הזה כבר עבר – לאיזה יום לקבוע? יום ושעה בערך זה מצוין."
+    if _en(language):
+        return "Sorry, I didn't catch the day – which day and roughly what time would suit you?"
+    return "לא הצלחתי להבין איזה יום – לאיזה יום ובאיזו שעה בערך לקבוע?"
+
+
+def pro_address_changed(lead) -> str:
+    return f"📍 עדכון מהלקוח/ה: הכתובת עכשיו {lead.full_address}, {city_name(lead)}."
+
+
+def pro_customer_added(lead, text: str, files: list[dict]) -> str:
+    name = lead.customer.first_name or "הלקוח/ה"
+    lines = [f"✉️ {name} ({lead.full_address}, {city_name(lead)}) הוסיף/ה:"]
+    if text.strip():
+        lines.append(text.strip()[:500])
+    links = [item["url"] for item in files if item and item.get("url")][:MAX_MEDIA_LINKS]
+    if links:
+        lines.append("קבצים: " + " ".join(links))
+    return "\n".join(lines)

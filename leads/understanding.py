@@ -7,6 +7,8 @@ pros.City so routing can filter on it.
 
 from ai import gazetteer
 from ai.offline import preferred_start
+
+__all__ = ["apply_reading", "changes_for", "city_row", "missing_fields", "preferred_start"]
 from ai.types import Dispatch
 from fixi.vocabulary import IssueType
 from leads.models import Customer, Lead
@@ -69,10 +71,12 @@ def apply_reading(lead: Lead, reading: Dispatch, keep_time: bool = False) -> dic
 
 
 def missing_fields(lead: Lead) -> list[str]:
+    """What is still needed to send a pro, in the order it is asked for. An emergency needs
+    no time: the earliest free slot is taken (leads.assignment)."""
     present = {
         "issue": bool(lead.issue_type) and lead.issue_type != IssueType.OTHER,
         "city": lead.city_id is not None,
         "address": bool(lead.full_address),
-        "time": lead.appointment_time is not None,
+        "time": lead.appointment_time is not None or lead.urgent,
     }
     return [field for field in MISSING_ORDER if not present[field]]

@@ -109,6 +109,39 @@ def nearest_free_slots(
     return sorted(nearest[:count], key=lambda slot: slot.start)
 
 
+def free_slots_toward(
+    pro_id, current: dt.datetime, direction: str, count: int = NEAREST_COUNT, now=None
+) -> list[Slot]:
+    """The pro's free slots nearest to `current` in the asked direction: "earlier" (before
+    it, from now on), "later" (after it, the same day first) or "other_day" (from the next
+    day on), sorted by start."""
+    now = now or timezone.now()
+    free = _free(pro_id, now)
+    if direction == "earlier":
+        return sorted(free.filter(start__lt=current).order_by("-start")[:count], key=_start)
+    if direction == "later":
+        return list(free.filter(start__gt=current).order_by("start")[:count])
+    next_day = timezone.localtime(current).replace(hour=0, minute=0, second=0, microsecond=0)
+    next_day += dt.timedelta(days=1)
+    return list(free.filter(start__gte=next_day).order_by("start")[:count])
+
+
+def earliest_free_slot(pro_ids, now: dt.datetime, before: dt.datetime) -> Slot | None:
+    """The earliest free slot among these pros between now and `before` (an emergency)."""
+    return (
+        Slot.objects.filter(
+            pro_id__in=list(pro_ids), lead__isnull=True, closed=False, start__gte=now
+        )
+        .filter(start__lt=before)
+        .order_by("start")
+        .first()
+    )
+
+
+def _start(slot: Slot) -> dt.datetime:
+    return slot.start
+
+
 def book(pro_id, lead_id, when: dt.datetime, now: dt.datetime | None = None) -> BookingResult:
     """Book the pro's slot at `when` for the lead; if it cannot be had, the nearest free
     slots for the customer to choose from."""

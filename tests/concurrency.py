@@ -33,7 +33,7 @@ def in_threads(count, work):
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    assert errors == [], errors
     return results
 
 

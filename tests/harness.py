@@ -35,6 +35,9 @@ HERMETIC_ENV = {
     "ADMIN_WHATSAPP": "",
     "TIME_ZONE": "Asia/Jerusalem",
     "LOG_LEVEL": "WARNING",
+    # Each message is its own turn unless a test sets a quiet window (tests/leads/test_turns.py);
+    # the end-to-end lane runs real workers with a short one.
+    "QUIET_WINDOW_SECONDS": "0",
 }
 
 _mongo_server = None
@@ -54,6 +57,7 @@ def _configure_environment() -> None:
     elif LANE == "e2e":
         os.environ["DATABASE_URL"] = "sqlite:///" + str(e2e_database_path())
         os.environ["CELERY_BROKER_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+        os.environ["QUIET_WINDOW_SECONDS"] = "1"
     elif LANE != "sqlite":
         raise pytest.UsageError(f"FIXI_TEST_LANE={LANE!r}: use sqlite, mongo or e2e")
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from leads.models import Lead, LeadEvent, LeadStatus
-from leads.workflow import process_inbound
+from leads.conversation import process_inbound
 from messaging import inbox
 from messaging.models import OutboundMessage
 from tests.factories import CityFactory, ProFactory, SlotFactory

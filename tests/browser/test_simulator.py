@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from leads.workflow import process_inbound
+from leads.conversation import process_inbound
 from messaging.models import InboundMessage, OutboundMessage
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from fixi.logs import JsonFormatter, RedactFilter, redact
-from leads.workflow import process_inbound
+from leads.conversation import process_inbound
 from messaging import inbox, outbox
 from messaging.models import OutboundMessage
 from tests.fakes.green_api import error_body

@@ -24,7 +24,7 @@ from leads.models import (
     LeadExclusion,
     LeadStatus,
 )
-from leads.workflow import process_inbound
+from leads.conversation import process_inbound
 from messaging import inbox
 from messaging.models import OutboundKind, OutboundMessage
 from pros.models import Pro

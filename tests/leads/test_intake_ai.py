@@ -4,7 +4,7 @@ import pytest
 
 from ai import gemini
 from leads.models import Lead
-from leads.workflow import process_inbound
+from leads.conversation import process_inbound
 from messaging import inbox
 from messaging.models import OutboundMessage
 from tests.fakes.gemini import MODELS

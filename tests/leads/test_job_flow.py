@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from leads.models import ExclusionReason, Lead, LeadEvent, LeadExclusion, LeadStatus
-from leads.workflow import process_inbound
+from leads.conversation import process_inbound
 from messaging import inbox
 from messaging.models import OutboundKind, OutboundMessage
 from pros.models import Pro

@@ -11,7 +11,7 @@ from django.utils import timezone
 from fixi.models import BusinessSettings
 from leads import monitors
 from leads.models import ExclusionReason, Lead, LeadEvent, LeadExclusion, LeadStatus, SosReport
-from leads.workflow import process_inbound
+from leads.conversation import process_inbound
 from messaging import inbox
 from messaging.models import OutboundKind, OutboundMessage
 from pros.models import Pro

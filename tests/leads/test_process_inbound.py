@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from fixi import processes
 from leads.models import Customer
-from leads.workflow import process_inbound
+from leads.conversation import process_inbound
 from messaging import inbox
 from messaging.models import InboundMessage, MessageKind, ProcessingState
 from tests.factories import InboundMessageFactory

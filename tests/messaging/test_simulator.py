@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from leads.workflow import process_inbound
+from leads.conversation import process_inbound
 from messaging import inbox, outbox, simulator
 from messaging.models import (
     InboundMessage,

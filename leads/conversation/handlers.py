@@ -1,0 +1,423 @@
+"""The turn's handlers, in the order they are asked. The first that owns the turn answers
+it and returns an Outcome; one that does not returns None and the next is asked.
+
+    held_back      a flood: nothing is answered until the burst ends, then all is read
+    notifications  calls, reactions, edits and contact cards
+    manager        a manager has taken the conversation over: keep, do not answer
+    cancel         "ביטול" / "cancel"
+    rating         1–5 after a finished job
+    booking_answer an answer to a reminder, or a pick among times offered to move a booking
+    slot_choice    a pick among the times offered for a new booking
+    question       price, "when is he coming", earlier/later, thanks, a person, anything else
+    detail_change  a changed address, time or detail once a pro has the job
+    describe       the job's details: ask for what is missing, route when complete
+
+Each handler is small and reads the turn; the wording is in leads.texts.
+"""
+
+import datetime as dt
+
+from ai import replies
+from ai.offline_intent import is_thanks
+from ai.types import Intent
+from fixi.models import BusinessSettings
+from leads import assignment, customer_actions, lifecycle, texts, understanding
+from leads.conversation import corrections
+from leads.conversation.outcomes import CALL_TOPIC, FLOOD_TOPIC, Action, Outcome, lead_topic
+from leads.conversation.turn import Turn, current_lead, open_lead, read
+from leads.models import Actor, Lead, LeadStatus
+from messaging import outbox, turns
+from messaging.models import OutboundMessage, Subtype
+from pros import routing
+from scheduling import booking
+
+FLOOD_QUIET = dt.timedelta(seconds=15)  # a flood ends when the chat is this quiet
+HOLDING_SLOT = (LeadStatus.AWAITING_PRO, LeadStatus.BOOKED)
+
+
+# --- before anything is read --------------------------------------------------------------
+
+
+def held_back(turn: Turn) -> Outcome | None:
+    """Over the flood limit and still writing: one notice, and the messages wait to be read
+    together once the burst ends."""
+    limit = BusinessSettings.load().flood_limit_per_minute
+    if turns.flood_count(turn.chat_id, turn.now) <= limit:
+        return None
+    latest = max(m.created_at for m in turn.messages)
+    if turn.now - latest >= FLOOD_QUIET:
+        return None  # the burst is over: read everything now
+    noticed = OutboundMessage.objects.filter(
+        chat_id=turn.chat_id, topic=FLOOD_TOPIC, created_at__gt=turn.now - turns.FLOOD_WINDOW
+    )
+    if not noticed.exists():  # only the chat's holder gets here, so one notice a burst
+        outbox.queue_text(turn.chat_id, replies.flood_notice(turn.language), topic=FLOOD_TOPIC)
+    return Outcome.HELD_BACK
+
+
+def notifications_only(turn: Turn) -> Outcome | None:
+    """Calls, reactions and contact cards are answered or kept here; edits change the
+    message they edit and are then read like any words (by the handlers below)."""
+    outcome = None
+    for message in turn.messages:
+        if message.subtype == Subtype.CALL:
+            outcome = _call(turn)
+        elif message.subtype == Subtype.REACTION:
+            outcome = _reaction(turn, message) or outcome
+        elif message.subtype == Subtype.CONTACT:
+            outcome = outcome or Outcome.CONTACT
+        elif message.subtype == Subtype.EDIT:
+            _edit(turn, message)
+    if turn.words or [m for m in turn.messages if not m.subtype]:
+        return None  # words and button answers are read by the handlers below
+    if current_lead(turn) is not None:
+        open_lead(turn)  # keeps the call, reaction or card in the lead's conversation
+    return outcome or Outcome.REACTION
+
+
+def _call(turn: Turn) -> Outcome:
+    lead = current_lead(turn)
+    if lead is not None:
+        lifecycle.note(lead.pk, actor=Actor.CUSTOMER, action=Action.CALLED)
+    recent = OutboundMessage.objects.filter(
+        chat_id=turn.chat_id, topic=CALL_TOPIC, created_at__gt=turn.now - dt.timedelta(minutes=10)
+    )
+    if not recent.exists():  # a customer who rings three times gets one answer
+        outbox.queue_text(turn.chat_id, texts.call_answer(turn.language), topic=CALL_TOPIC)
+    return Outcome.CALL
+
+
+def _reaction(turn: Turn, message) -> Outcome | None:
+    """👍 to a reminder confirms the visit; any other reaction is kept on its message."""
+    from messaging import notifications
+
+    target = notifications.record_reaction(message)
+    if not isinstance(target, OutboundMessage) or not notifications.is_confirmation(message.text):
+        return None
+    lead = current_lead(turn)
+    if lead is None or target.topic != assignment.reminder_topic(lead.pk):
+        return None
+    if lead.status != LeadStatus.BOOKED:
+        return None
+    customer_actions.act_on_booking(lead, turn.customer, turn.language, ("confirm", ""))
+    return Outcome.BOOKING_ANSWER
+
+
+def _edit(turn: Turn, message) -> None:
+    from messaging import notifications
+
+    original = notifications.apply_edit(message)
+    lead = current_lead(turn)
+    if original is not None and lead is not None:
+        lifecycle.note(
+            lead.pk,
+            actor=Actor.CUSTOMER,
+            action=Action.EDITED,
+            reason="the customer edited a message",
+            data={"message": str(original.pk)},
+        )
+
+
+def manager(turn: Turn) -> Outcome | None:
+    lead = current_lead(turn)
+    if lead is None or not lead.bot_paused:
+        return None
+    open_lead(turn)
+    lifecycle.note(lead.pk, actor=Actor.CUSTOMER, action=Action.MESSAGE_WHILE_PAUSED)
+    return Outcome.PAUSED
+
+
+# --- answers by a word, a number or a button -------------------------------------------------
+
+
+def cancel(turn: Turn) -> Outcome | None:
+    if not any(customer_actions.is_cancel(m.text) for m in turn.messages):
+        return None
+    if current_lead(turn) is not None:
+        open_lead(turn)
+    customer_actions.cancel(turn.customer, turn.language)
+    return Outcome.CANCELLED
+
+
+def rating(turn: Turn) -> Outcome | None:
+    stars = customer_actions.rating_in(turn.last.text)
+    if not stars or not customer_actions.record_rating(turn.customer, stars, turn.language):
+        return None
+    return Outcome.RATED
+
+
+def booking_answer(turn: Turn) -> Outcome | None:
+    lead = current_lead(turn)
+    if lead is None:
+        return None
+    answer = customer_actions.booking_answer(lead, turn.last)
+    if answer is None:
+        return None
+    open_lead(turn)
+    customer_actions.act_on_booking(lead, turn.customer, turn.language, answer)
+    return Outcome.BOOKING_ANSWER
+
+
+def slot_choice(turn: Turn) -> Outcome | None:
+    lead = current_lead(turn)
+    slot_id = customer_actions.chosen_slot(lead, turn.last) if lead else None
+    if slot_id is None:
+        return None
+    open_lead(turn)
+    outcome = assignment.choose_slot(lead, slot_id)
+    if outcome.outcome != assignment.ASKED_PRO:
+        turn.say(texts.slot_gone(turn.language))
+    assignment.tell_customer(lead, outcome, turn.take_replies())
+    return Outcome.SLOT_CHOSEN if outcome.outcome == assignment.ASKED_PRO else Outcome.SLOT_GONE
+
+
+# --- words: read by the dispatcher ------------------------------------------------------------
+
+
+def question(turn: Turn) -> Outcome | None:
+    """Questions answered as a person would; a turn that also brings details is answered
+    first and then handled by the handlers below (one reply)."""
+    if current_lead(turn) is None and is_thanks(turn.text):
+        turn.send(texts.thanks_reply(turn.language))  # "thanks!" after a job opens nothing
+        return Outcome.ANSWERED
+    lead = open_lead(turn)
+    reading = read(turn)
+    intent = reading.intent
+    if intent == Intent.PRICE:
+        turn.say(_price_answer(lead, reading))
+    elif intent == Intent.ETA and lead.pro_id and lead.status in HOLDING_SLOT:
+        turn.say(texts.eta(lead, assignment.slot_start(lead), lead.language))
+    elif intent in (Intent.EARLIER, Intent.LATER, Intent.OTHER_DAY) and _holds_slot(lead):
+        if not _new_time(turn):
+            return _offer_moves(turn, intent)
+    elif intent == Intent.THANKS:
+        turn.say(texts.thanks_reply(lead.language))
+    elif intent == Intent.HUMAN or (intent == Intent.QUESTION and lead.pro_id):
+        if not _brings_details(turn):
+            return _for_manager(turn, "the customer asked for a person" if intent == Intent.HUMAN
+                                else "a question the bot cannot answer")  # fmt: skip
+    else:
+        return None
+    still_gathering = lead.pro_id is None and understanding.missing_fields(lead)
+    if _brings_details(turn) or still_gathering:
+        return None  # answered first, then the details (one reply)
+    turn.send()
+    return Outcome.ANSWERED
+
+
+def _holds_slot(lead: Lead) -> bool:
+    return lead.pro_id is not None and lead.status in HOLDING_SLOT
+
+
+def _new_time(turn: Turn):
+    reading = read(turn)
+    start = understanding.preferred_start(reading)
+    return start if start is not None and start != turn.lead.appointment_time else None
+
+
+def _brings_details(turn: Turn) -> bool:
+    """Whether the turn tells us something new about the job (not only a question)."""
+    reading = read(turn)
+    lead = turn.lead
+    return bool(
+        (reading.city and (lead.city is None or reading.city != lead.city.slug))
+        or (reading.address and reading.address != lead.full_address)
+        or _new_time(turn)
+        or (reading.issue_type not in ("", "other") and reading.issue_type != lead.issue_type)
+        or any(m.kind in ("image", "video", "audio", "document") for m in turn.words)
+        or corrections.house_number(turn.text, lead.full_address)
+    )
+
+
+def _price_answer(lead: Lead, reading) -> str:
+    pro = lead.pro or _likely_pro(lead, reading)
+    if pro is None or not pro.price_items.exists():
+        return texts.price_unknown(lead.language)
+    return texts.price_answer(pro, likely=lead.pro_id is None, language=lead.language)
+
+
+def _likely_pro(lead: Lead, reading):
+    """Who routing would pick now (with what this turn says), without claiming anything;
+    None before the city and the trade are known."""
+    city = understanding.city_row(reading.city) or lead.city
+    trade = reading.issue_type if reading.issue_type not in ("", "other") else lead.issue_type
+    if city is None or trade in ("", "other"):
+        return None
+    excluded = assignment.excluded_pro_ids(lead.pk)
+    return routing.eligible_pros(city.pk, trade, excluded).first()
+
+
+def _offer_moves(turn: Turn, intent: str) -> Outcome:
+    lead = turn.lead
+    current = assignment.slot_start(lead)
+    slots = booking.free_slots_toward(lead.pro_id, current, intent, now=turn.now)
+    if not slots:
+        turn.send(texts.no_move_times(lead.pro, intent, lead.language))
+        return Outcome.ANSWERED
+    body = "\n\n".join([*turn.take_replies(), texts.move_offer(lead.pro, intent, lead.language)])
+    assignment.offer_times(lead, body, slots, assignment.reschedule_topic(lead.pk), lead.language)
+    return Outcome.TIMES_OFFERED
+
+
+def _for_manager(turn: Turn, why: str) -> Outcome:
+    lead = turn.lead
+    flagged = Lead.objects.filter(pk=lead.pk, needs_manager_at__isnull=True).update(
+        needs_manager_at=turn.now
+    )
+    if flagged:
+        lifecycle.note(lead.pk, actor=Actor.BOT, action=Action.NEEDS_MANAGER, reason=why)
+    turn.send(texts.person_will_answer(lead.language))
+    return Outcome.FOR_MANAGER
+
+
+def detail_change(turn: Turn) -> Outcome | None:
+    """Once a pro has the job: a new address, time or detail updates the lead, the pro is
+    told in one short message and the customer is answered."""
+    lead = turn.lead
+    if not _holds_slot(lead):
+        return None
+    reading = read(turn)
+    new_start = _new_time(turn)
+    changes = understanding.apply_reading(lead, reading, keep_time=True)
+    fixed = corrections.house_number(turn.text, lead.full_address)
+    if fixed:
+        Lead.objects.filter(pk=lead.pk).update(full_address=fixed)
+        lead.full_address = changes["full_address"] = fixed
+    told = []
+    if "full_address" in changes or "city" in changes:
+        told.append(texts.pro_address_changed(lead))
+        turn.say(texts.address_updated(lead, lead.language))
+    extra = [m for m in turn.words if m.text or m.stored_media]
+    if not changes and not new_start and extra and reading.intent != Intent.THANKS:
+        told.append(texts.pro_customer_added(lead, turn.text, [m.stored_media for m in extra]))
+        turn.say(texts.passed_to_pro(lead.pro, lead.language))
+    if changes or told:
+        lifecycle.note(
+            lead.pk,
+            actor=Actor.CUSTOMER,
+            actor_name=turn.customer.name,
+            action=Action.DETAIL_CHANGED,
+            reason=", ".join(sorted(changes)) or "added a detail",
+            data={key: str(value) for key, value in changes.items()},
+        )
+    for text in told:
+        outbox.queue_text(lead.pro.chat_id, text, topic=lead_topic(lead.pk))
+    if new_start:
+        return _move_to(turn, new_start)
+    turn.send()
+    return Outcome.DETAIL_CHANGED
+
+
+def _move_to(turn: Turn, start) -> Outcome:
+    lead = turn.lead
+    slot = booking.slot_at(lead.pro_id, start)
+    moved = assignment.move_booking(lead, slot.pk, now=turn.now) if slot else None
+    if moved is not None:
+        turn.send(texts.rescheduled(lead.pro, moved.start, lead.language))
+        return Outcome.DETAIL_CHANGED
+    slots = booking.nearest_free_slots(lead.pro_id, start, now=turn.now)
+    if not slots:
+        turn.send(texts.no_other_times(lead.language))
+        return Outcome.DETAIL_CHANGED
+    turn.say(texts.not_free_then(lead.pro, start, lead.language))
+    body = "\n\n".join(turn.take_replies())
+    assignment.offer_times(lead, body, slots, assignment.reschedule_topic(lead.pk), lead.language)
+    return Outcome.TIMES_OFFERED
+
+
+def describe(turn: Turn) -> Outcome:
+    """Gathering the job's details: one short question for what is missing, the safety tip
+    first when it became urgent, and routing as soon as everything is known (an urgent job
+    needs no time: the earliest free slot is taken)."""
+    lead = turn.lead
+    reading = read(turn)
+    was_urgent = lead.urgent
+    understanding.apply_reading(lead, reading, keep_time=_holds_slot(lead))
+    missing = understanding.missing_fields(lead)
+    lifecycle.transition(
+        lead.pk,
+        [LeadStatus.NEW],
+        LeadStatus.CONTACTED,
+        actor=Actor.BOT,
+        action=Action.REPLIED,
+        reason=f"asked for {missing[0]}" if missing else "all details received",
+        data={"source": reading.source, "missing": missing},
+    )
+    if turn.created:
+        turn.replies.insert(0, replies.received(lead.language, turn.customer.first_name))
+    if lead.urgent and not was_urgent:
+        turn.say(replies.urgent_note(lead.urgency_reason, lead.language))
+    if not missing and lead.pro_id is None and lead.status in assignment.ROUTABLE:
+        return _route(turn)
+    if lead.pro_id is not None and lead.status in assignment.ROUTABLE:
+        # Choosing among offered times: a new time in words is tried at once; anything
+        # else brings the offer back.
+        assignment.tell_customer(lead, assignment.rebook(lead), turn.take_replies())
+        return Outcome.ROUTED
+    if missing:
+        turn.send(_ask(reading, missing[0], lead.language))
+        return Outcome.ASKED
+    turn.send(_status(lead) if not turn.replies else "")
+    return Outcome.STATUS
+
+
+def _ask(reading, field: str, language: str) -> str:
+    if field == "time" and reading.when_problem:
+        return texts.ask_day_again(reading.when_problem, language)
+    return replies.ask_for(field, language)
+
+
+def _route(turn: Turn) -> Outcome:
+    lead = turn.lead
+    outcome = assignment.assign(lead.pk, actor=Actor.BOT, now=turn.now)
+    if outcome.outcome == assignment.TAKEN:
+        turn.send(_status(lead))
+        return Outcome.STATUS
+    lead.refresh_from_db()
+    if outcome.pro is not None:
+        turn.say(_persona(outcome.pro, lead))
+    assignment.tell_customer(lead, outcome, turn.take_replies())
+    return Outcome.ROUTED
+
+
+def _persona(pro, lead: Lead) -> str:
+    """The chosen pro's own words and prices, when Gemini writes them (the offline
+    template would only repeat what the status line says)."""
+    from ai.persona import persona_reply
+
+    answer = persona_reply(pro, lead.description, lead.language)
+    return answer.text if answer.source.startswith("gemini") else ""
+
+
+def _status(lead: Lead) -> str:
+    """Where the job stands, for a turn that asked nothing new."""
+    language = lead.language
+    if lead.status == LeadStatus.AWAITING_PRO and lead.pro_id:
+        return texts.waiting_for_pro(lead.pro, language)
+    if lead.status == LeadStatus.BOOKED and lead.pro_id:
+        return texts.booked_status(lead.pro, assignment.slot_start(lead), language)
+    if lead.status == LeadStatus.UNASSIGNED:
+        return replies.no_pro_available(language)
+    return replies.all_set(language)
+
+
+HANDLERS = [
+    held_back,
+    notifications_only,
+    manager,
+    cancel,
+    rating,
+    booking_answer,
+    slot_choice,
+    question,
+    detail_change,
+    describe,
+]
+
+
+def handle(turn: Turn) -> Outcome:
+    for handler in HANDLERS:
+        outcome = handler(turn)
+        if outcome is not None:
+            return outcome
+    raise AssertionError("describe answers every turn")  # pragma: no cover

@@ -1,0 +1,54 @@
+"""The conversation's vocabulary: what a turn came to, the audit actions it writes, and
+the outbox topics it files messages under."""
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What a turn came to (returned by the task, for logs and tests)."""
+
+    SKIPPED = "skipped"  # nothing waiting: done already, or another worker has it
+    WAITING = "waiting"  # the chat is not quiet yet; the task comes back after the window
+    BUSY = "busy"  # another worker holds the chat; it reads this message too
+    IGNORED = "ignored"  # not a conversation message (a status, a sticker)
+    RETRY = "retry"  # Green API failed for a moment; the messages wait for the next turn
+    HELD_BACK = "held_back"  # a flood: read with the next turn once the burst ends
+    PRO = "pro"  # a pro's message (leads.pro_conversation)
+    CALL = "call"
+    REACTION = "reaction"
+    CONTACT = "contact"
+    PAUSED = "paused"  # a manager is answering this conversation
+    CANCELLED = "cancelled"
+    RATED = "rated"
+    BOOKING_ANSWER = "booking_answer"
+    SLOT_CHOSEN = "slot_chosen"
+    SLOT_GONE = "slot_gone"
+    ANSWERED = "answered"  # a question after routing (price, when, thanks)
+    TIMES_OFFERED = "times_offered"
+    FOR_MANAGER = "for_manager"
+    DETAIL_CHANGED = "detail_changed"
+    ASKED = "asked"  # a detail is still missing; the customer was asked for it
+    ROUTED = "routed"  # all details in: a pro asked, times offered, or nobody free
+    STATUS = "status"  # where the job stands
+
+
+class Action(StrEnum):
+    """LeadEvent.action values the conversation writes."""
+
+    CREATED = "created"
+    REPLIED = "replied"
+    MESSAGE_WHILE_PAUSED = "message_while_paused"
+    DETAIL_CHANGED = "detail_changed"
+    EDITED = "edited"
+    CALLED = "called"
+    CONFIRMED = "confirmed"
+    NEEDS_MANAGER = "needs_manager"
+
+
+def lead_topic(lead_id) -> str:
+    """The outbox and inbox topic of a lead's messages."""
+    return f"lead:{lead_id}"
+
+
+FLOOD_TOPIC = "flood"
+CALL_TOPIC = "call"

@@ -1,0 +1,218 @@
+"""A turn: the messages of one chat read together, and what Fixi knows around them.
+
+The customer's words are kept as message rows (messaging.InboundMessage, marked with the
+lead's topic), never appended into one text: a lead's description and files are derived
+from those rows, so nothing a customer wrote is lost when two things happen at once. The
+dispatcher reads the turn's own words with a bounded window of the earlier ones as
+context, so a long history never deafens it.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+
+from ai import dispatcher
+from ai.types import Dispatch
+from fixi.vocabulary import language_of
+from leads.conversation.outcomes import Action, lead_topic
+from leads.models import OPEN_STATUSES, Actor, Customer, Lead, LeadEvent, LeadStatus
+from messaging import greenapi, outbox, turns
+from messaging.media import MediaRejected, store_inbound_media
+from messaging.models import InboundMessage, MessageKind, Subtype
+
+log = logging.getLogger(__name__)
+
+WORD_KINDS = {
+    MessageKind.TEXT,
+    MessageKind.IMAGE,
+    MessageKind.VIDEO,
+    MessageKind.AUDIO,
+    MessageKind.DOCUMENT,
+    MessageKind.LOCATION,
+}
+MEDIA_KINDS = {MessageKind.IMAGE, MessageKind.VIDEO, MessageKind.AUDIO, MessageKind.DOCUMENT}
+AI_MEDIA_KINDS = {MessageKind.IMAGE, MessageKind.VIDEO, MessageKind.AUDIO}
+WINDOW_CHARS = 4000  # the earlier words the dispatcher and the lead's description keep
+WINDOW_MESSAGES = 100
+LONG_MESSAGE_CHARS = 3000  # a longer message is kept as its beginning and its end
+OPEN_ATTEMPTS = 5
+
+
+@dataclass
+class Turn:
+    chat_id: str
+    customer: Customer
+    messages: list[InboundMessage]
+    now: dt.datetime
+    language: str
+    lead: Lead | None = None
+    created: bool = False  # the lead was opened by this turn
+    reading: Dispatch | None = None
+    changes: dict = field(default_factory=dict)  # what the reading changed on the lead
+    replies: list[str] = field(default_factory=list)  # said before the handler's own answer
+
+    @property
+    def words(self) -> list[InboundMessage]:
+        """The messages that carry the customer's own words or files."""
+        return [
+            m
+            for m in self.messages
+            if m.kind in WORD_KINDS and m.subtype in (Subtype.NONE, Subtype.EDIT)
+        ]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(clipped(m.text) for m in self.words if m.text)
+
+    @property
+    def last(self) -> InboundMessage:
+        return self.messages[-1]
+
+    def say(self, text: str) -> None:
+        if text:
+            self.replies.append(text)
+
+    def take_replies(self) -> list[str]:
+        said, self.replies = self.replies, []
+        return said
+
+    def send(self, text: str = "") -> None:
+        """One message to the customer: what was collected, then `text`."""
+        parts = [*self.take_replies(), text]
+        body = "\n\n".join(part for part in parts if part)
+        if body:
+            topic = lead_topic(self.lead.pk) if self.lead else ""
+            outbox.queue_text(self.chat_id, body, topic=topic)
+
+
+def clipped(text: str) -> str:
+    """A very long message read as its beginning and its end, so reading stays cheap."""
+    if len(text) <= LONG_MESSAGE_CHARS:
+        return text
+    half = LONG_MESSAGE_CHARS // 2
+    return f"{text[:half]}\n…\n{text[-half:]}"
+
+
+def begin(chat_id: str, customer: Customer, messages: list[InboundMessage], now) -> Turn:
+    text = "\n".join(m.text for m in messages if m.text)[-LONG_MESSAGE_CHARS:]
+    language = language_of(text) or customer.language
+    return Turn(chat_id, customer, messages, now, language)
+
+
+def current_lead(turn: Turn) -> Lead | None:
+    """The customer's open lead, without opening one."""
+    if turn.lead is None:
+        turn.lead = (
+            turn.customer.leads.select_related("customer", "city", "pro")
+            .filter(status__in=OPEN_STATUSES)
+            .order_by("-sequence")
+            .first()
+        )
+    return turn.lead
+
+
+def open_lead(turn: Turn) -> Lead:
+    if current_lead(turn) is None:
+        turn.lead, turn.created = open_lead_for(turn.customer, turn.language)
+    attach(turn)
+    return turn.lead
+
+
+def open_lead_for(customer: Customer, language: str) -> tuple[Lead, bool]:
+    """The customer's one open lead, or a new one when none is open.
+
+    Opening is a claim: a lead takes the customer's next number, unique per customer, so of
+    two workers opening at once one creates it and the other finds it (on both databases).
+    """
+    for _attempt in range(OPEN_ATTEMPTS):
+        # The last number first: a lead opened after this read is either seen open below,
+        # or takes the number this worker would take, and the insert below fails.
+        last = customer.leads.order_by("-sequence").values_list("sequence", flat=True).first()
+        leads = customer.leads.select_related("customer", "city", "pro")
+        lead = leads.filter(status__in=OPEN_STATUSES).order_by("-sequence").first()
+        if lead is not None:
+            return lead, False
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves the caller usable
+                lead = Lead.objects.create(
+                    customer=customer, language=language, sequence=(last or 0) + 1
+                )
+        except IntegrityError:
+            continue  # another worker opened it a moment ago: take theirs
+        LeadEvent.objects.create(
+            lead=lead,
+            actor=Actor.CUSTOMER,
+            actor_name=customer.name,
+            action=Action.CREATED,
+            to_status=LeadStatus.NEW,
+            reason="first message from the customer",
+        )
+        return Lead.objects.select_related("customer", "city", "pro").get(pk=lead.pk), True
+    raise RuntimeError(f"customer {customer.pk}: leads kept changing while one was opened")
+
+
+def attach(turn: Turn) -> None:
+    """The turn's messages become part of the lead's conversation, and its record."""
+    if turns.attach(turn.messages, lead_topic(turn.lead.pk)):
+        refresh_record(turn.lead, turn.now)
+
+
+def conversation(lead: Lead, chars: int = WINDOW_CHARS) -> list[InboundMessage]:
+    """The lead's latest messages with words, oldest first, within `chars` characters."""
+    rows = (
+        InboundMessage.objects.filter(topic=lead_topic(lead.pk), kind__in=WORD_KINDS)
+        .exclude(subtype=Subtype.EDIT)  # an edit lives on in the message it changed
+        .order_by("-sent_at", "-created_at")
+        .only("text", "kind", "stored_media", "sent_at", "created_at")
+    )
+    window, used = [], 0
+    for row in rows[:WINDOW_MESSAGES]:
+        window.append(row)
+        used += len(clipped(row.text))
+        if used >= chars:
+            break
+    return window[::-1]
+
+
+def refresh_record(lead: Lead, now) -> None:
+    """The lead's description and files, derived from its messages."""
+    rows = conversation(lead)
+    description = "\n".join(clipped(row.text) for row in rows if row.text)
+    files = InboundMessage.objects.filter(topic=lead_topic(lead.pk)).exclude(stored_media={})
+    media = [row.stored_media for row in files.order_by("created_at").only("stored_media")]
+    Lead.objects.filter(pk=lead.pk).update(
+        description=description, media=media, last_customer_message_at=now
+    )
+    lead.description, lead.media = description, media
+
+
+def read(turn: Turn) -> Dispatch:
+    """The dispatcher's reading of the turn (once): its words and files, with the earlier
+    conversation as context."""
+    if turn.reading is None:
+        media = [item for m in turn.words if (item := _media_for_ai(m))]
+        refresh_record(turn.lead, turn.now)
+        earlier = [m for m in conversation(turn.lead) if m.pk not in {w.pk for w in turn.words}]
+        context = "\n".join(clipped(m.text) for m in earlier if m.text)
+        turn.reading = dispatcher.dispatch(turn.text, media=media, context=context)
+    return turn.reading
+
+
+def _media_for_ai(message: InboundMessage) -> tuple[bytes, str] | None:
+    if message.kind not in MEDIA_KINDS:
+        return None
+    try:
+        stored = store_inbound_media(message)
+    except MediaRejected as error:
+        log.warning("media of %s not kept: %s", message.pk, error)
+        return None
+    except greenapi.GreenApiError as error:
+        if error.retryable:
+            raise  # the turn is given back and read again later
+        log.warning("media of %s not fetched: %s", message.pk, error.reason)
+        return None
+    InboundMessage.objects.filter(pk=message.pk).update(stored_media=stored.as_dict())
+    message.stored_media = stored.as_dict()
+    return (stored.content, stored.mime_type) if stored.kind in AI_MEDIA_KINDS else None
