@@ -22,7 +22,7 @@ from django.utils import timezone
 from fixi import processes
 from fixi.celery import app as celery_app
 from messaging.models import InboundMessage, ProcessingState
-from messaging.payloads import INCOMING, STATE, STATUS, normalise, storable
+from messaging.payloads import CALL, INCOMING, STATE, STATUS, normalise, storable
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,9 @@ class Ingested:
 
 
 def task_for(webhook_type: str) -> str | None:
-    if webhook_type == INCOMING:
+    # A call is the customer reaching out like a message (without words): the conversation
+    # answers it.
+    if webhook_type in (INCOMING, CALL):
         return PROCESS_TASK
     if webhook_type in (STATUS, STATE):
         return EVENT_TASK
@@ -59,6 +61,7 @@ def ingest(payload: dict) -> Ingested:
                 chat_id=message.chat_id,
                 sender_name=message.sender_name,
                 kind=message.kind,
+                subtype=message.subtype,
                 text=message.text,
                 media_url=message.media_url,
                 media_mime_type=message.media_mime_type,

@@ -232,3 +232,62 @@ def incoming_call():
         "status": "offer",
         "idMessage": "CALL1",
     }
+
+
+def incoming_block():
+    return {
+        "typeWebhook": "incomingBlock",
+        "instanceData": {"idInstance": 1101000001},
+        "timestamp": 1790000004,
+        "chatId": CUSTOMER,
+        "idMessage": "BLOCK1",
+    }
+
+
+def quoted_deprecated(body="מחר בבוקר מתאים", **kw):
+    """The legacy reply form with no quotedMessage object: the id is only the stanzaId."""
+    return envelope(
+        {
+            "typeMessage": "quotedMessage",
+            "extendedTextMessageData": {
+                "text": body,
+                "stanzaId": "BAE5QUOTED3",
+                "participant": "972500000000@c.us",
+            },
+        },
+        **kw,
+    )
+
+
+def edited(body="הכתובת היא הרצל 12", original_id="BAE5ORIGINAL", timestamp=None, **kw):
+    payload = envelope(
+        {
+            "typeMessage": "editedMessage",
+            "editedMessageData": {"textMessage": body, "stanzaId": original_id},
+        },
+        **kw,
+    )
+    payload["timestamp"] = timestamp or payload["timestamp"] + 60
+    return payload
+
+
+def reaction(emoji="👍", reacted_to="BAE5OUT1", **kw):
+    return envelope(
+        {
+            "typeMessage": "reactionMessage",
+            "extendedTextMessageData": {"text": emoji},
+            "quotedMessage": {"stanzaId": reacted_to, "participant": "972500000000@c.us"},
+        },
+        **kw,
+    )
+
+
+def contact(name="Yossi Cohen", vcard_tel="item1.TEL;waid=972521112222:+972 52-111-2222", **kw):
+    vcard = f"BEGIN:VCARD\nVERSION:3.0\nN:;{name};;;\nFN:{name}\n{vcard_tel}\nEND:VCARD"
+    return envelope(
+        {
+            "typeMessage": "contactMessage",
+            "contactMessageData": {"displayName": name, "vcard": vcard},
+        },
+        **kw,
+    )

@@ -1,7 +1,7 @@
 import pytest
 
-from messaging.models import MessageKind
-from messaging.payloads import PayloadError, normalise
+from messaging.models import MessageKind, Subtype
+from messaging.payloads import PayloadError, contact_line, normalise, read_contact
 from tests.messaging import shapes
 
 
@@ -56,6 +56,81 @@ def test_the_three_button_reply_shapes_read_alike(payload, button_id, text):
 def test_both_quoted_forms_keep_what_they_answer():
     assert normalise(shapes.quoted_legacy()).quoted_message_id == "BAE5QUOTED1"
     assert normalise(shapes.quoted_current()).quoted_message_id == "BAE5QUOTED2"
+    assert normalise(shapes.quoted_deprecated()).quoted_message_id == "BAE5QUOTED3"
+
+
+def test_a_plain_message_is_no_notification():
+    assert normalise(shapes.text()).subtype == Subtype.NONE
+
+
+def test_a_call_comes_from_the_caller_with_no_words():
+    message = normalise(shapes.incoming_call())
+
+    assert (message.kind, message.subtype) == (MessageKind.OTHER, Subtype.CALL)
+    assert (message.chat_id, message.text) == (shapes.CUSTOMER, "")
+    assert message.provider_message_id == "CALL1"
+    assert message.status == ""  # a call's offer, pickUp and hangUp are one message
+
+
+def test_an_edit_carries_the_new_text_and_the_edited_message():
+    message = normalise(shapes.edited("הכתובת היא הרצל 12", original_id="BAE5ORIG"))
+
+    assert (message.kind, message.subtype) == (MessageKind.TEXT, Subtype.EDIT)
+    assert (message.text, message.quoted_message_id) == ("הכתובת היא הרצל 12", "BAE5ORIG")
+
+
+@pytest.mark.parametrize("emoji", ["👍🏽", ""])
+def test_a_reaction_carries_its_emoji_and_what_it_reacts_to(emoji):
+    message = normalise(shapes.reaction(emoji, reacted_to="BAE5OUT7"))
+
+    assert (message.kind, message.subtype) == (MessageKind.OTHER, Subtype.REACTION)
+    assert (message.text, message.quoted_message_id) == (emoji, "BAE5OUT7")
+
+
+def test_a_contact_card_reads_as_name_and_phone():
+    message = normalise(shapes.contact("Yossi Cohen"))
+
+    assert (message.kind, message.subtype) == (MessageKind.OTHER, Subtype.CONTACT)
+    assert message.text == "Yossi Cohen: +972 52-111-2222"
+
+
+@pytest.mark.parametrize(
+    ("contact", "card"),
+    [
+        (
+            {"displayName": "Dana", "vcard": "FN:Dana\nTEL;type=CELL:050-1\nitem2.TEL:03-2"},
+            {"name": "Dana", "phones": ["050-1", "03-2"]},
+        ),
+        (
+            {"vcard": "BEGIN:VCARD\r\nFN:Avi\r\nitem1.TEL;waid=972541112222\r\nEND:VCARD"},
+            {"name": "Avi", "phones": ["+972541112222"]},
+        ),
+        (
+            {"displayName": "Folded", "vcard": "TEL:+972 54\n -111-2222\nTEL:+972 54-111-2222"},
+            {"name": "Folded", "phones": ["+972 54-111-2222"]},
+        ),
+        ({"displayName": "No phone", "vcard": "FN:No phone"}, {"name": "No phone", "phones": []}),
+        ({"vcard": ["not", "text"]}, {"name": "", "phones": []}),
+    ],
+)
+def test_a_vcard_gives_its_name_and_phones(contact, card):
+    assert read_contact(contact) == card
+
+
+def test_a_contact_line_is_short_and_readable():
+    assert contact_line({"name": "Dana", "phones": ["050-1", "03-2"]}) == "Dana: 050-1, 03-2"
+    assert contact_line({"name": "", "phones": ["050-1"]}) == "050-1"
+    assert contact_line({"name": "Dana", "phones": []}) == "Dana"
+    assert len(contact_line({"name": "x" * 120, "phones": ["0" * 40] * 5})) <= 200
+
+
+@pytest.mark.parametrize(
+    "type_message", ["stickerMessage", "pollMessage", "groupInviteMessage", "buttonsMessage"]
+)
+def test_stickers_polls_invites_and_menus_are_no_notification(type_message):
+    message = normalise(shapes.envelope({"typeMessage": type_message}))
+
+    assert (message.kind, message.subtype, message.button_id) == (MessageKind.OTHER, "", "")
 
 
 def test_a_delivery_status_is_keyed_by_message_and_status():
@@ -77,8 +152,8 @@ def test_a_state_change_without_message_id_gets_a_stable_key():
 
 
 def test_unknown_shapes_are_kept_as_other():
-    assert normalise(shapes.envelope({"typeMessage": "stickerMessage"})).kind == MessageKind.OTHER
-    assert normalise(shapes.incoming_call()).kind == MessageKind.OTHER
+    assert normalise(shapes.envelope({"typeMessage": "futureMessage"})).kind == MessageKind.OTHER
+    assert normalise(shapes.incoming_block()).kind == MessageKind.OTHER
 
 
 @pytest.mark.parametrize("payload", [{}, {"typeWebhook": ""}, {"typeWebhook": None}])

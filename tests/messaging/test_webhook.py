@@ -91,6 +91,10 @@ def test_the_trailing_slash_form_works(client):
         shapes.interactive_reply(),
         shapes.buttons_response(),
         shapes.template_reply(),
+        shapes.incoming_call(),
+        shapes.edited(),
+        shapes.reaction(),
+        shapes.contact(),
     ],
 )
 def test_every_customer_message_shape_is_stored_and_handed_to_the_workers(
@@ -106,7 +110,7 @@ def test_every_customer_message_shape_is_stored_and_handed_to_the_workers(
 
 
 def test_types_we_do_not_act_on_are_acknowledged_and_kept(client, broker_queue):
-    response = post(client, shapes.incoming_call())
+    response = post(client, shapes.incoming_block())
 
     assert response.json() == {"status": "ignored"}
     assert InboundMessage.objects.get().state == ProcessingState.IGNORED
