@@ -99,8 +99,9 @@ def _reaction(turn: Turn, message) -> Outcome | None:
         return None
     if lead.status != LeadStatus.BOOKED:
         return None
-    customer_actions.act_on_booking(lead, turn.customer, turn.language, ("confirm", ""))
-    return Outcome.BOOKING_ANSWER
+    return Outcome(
+        customer_actions.act_on_booking(lead, turn.customer, turn.language, ("confirm", ""))
+    )
 
 
 def _edit(turn: Turn, message) -> None:
@@ -135,8 +136,7 @@ def cancel(turn: Turn) -> Outcome | None:
         return None
     if current_lead(turn) is not None:
         open_lead(turn)
-    customer_actions.cancel(turn.customer, turn.language)
-    return Outcome.CANCELLED
+    return Outcome(customer_actions.cancel(turn.customer, turn.language))
 
 
 def rating(turn: Turn) -> Outcome | None:
@@ -154,8 +154,7 @@ def booking_answer(turn: Turn) -> Outcome | None:
     if answer is None:
         return None
     open_lead(turn)
-    customer_actions.act_on_booking(lead, turn.customer, turn.language, answer)
-    return Outcome.BOOKING_ANSWER
+    return Outcome(customer_actions.act_on_booking(lead, turn.customer, turn.language, answer))
 
 
 def slot_choice(turn: Turn) -> Outcome | None:
@@ -352,8 +351,9 @@ def describe(turn: Turn) -> Outcome:
     if lead.pro_id is not None and lead.status in assignment.ROUTABLE:
         # Choosing among offered times: a new time in words is tried at once; anything
         # else brings the offer back.
-        assignment.tell_customer(lead, assignment.rebook(lead), turn.take_replies())
-        return Outcome.ROUTED
+        outcome = assignment.rebook(lead)
+        assignment.tell_customer(lead, outcome, turn.take_replies())
+        return _routed(outcome)
     if missing:
         turn.send(_ask(reading, missing[0], lead.language))
         return Outcome.ASKED
@@ -377,7 +377,15 @@ def _route(turn: Turn) -> Outcome:
     if outcome.pro is not None:
         turn.say(_persona(outcome.pro, lead))
     assignment.tell_customer(lead, outcome, turn.take_replies())
-    return Outcome.ROUTED
+    return _routed(outcome)
+
+
+def _routed(outcome: assignment.Assignment) -> Outcome:
+    if outcome.outcome == assignment.ASKED_PRO:
+        return Outcome.ASKED_PRO
+    if outcome.outcome == assignment.OFFERED_SLOTS and outcome.alternatives:
+        return Outcome.OFFERED_SLOTS
+    return Outcome.NO_PRO
 
 
 def _persona(pro, lead: Lead) -> str:

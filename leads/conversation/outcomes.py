@@ -13,14 +13,19 @@ class Outcome(StrEnum):
     IGNORED = "ignored"  # not a conversation message (a status, a sticker)
     RETRY = "retry"  # Green API failed for a moment; the messages wait for the next turn
     HELD_BACK = "held_back"  # a flood: read with the next turn once the burst ends
-    PRO = "pro"  # a pro's message (leads.pro_conversation)
     CALL = "call"
     REACTION = "reaction"
     CONTACT = "contact"
     PAUSED = "paused"  # a manager is answering this conversation
     CANCELLED = "cancelled"
+    NOTHING_TO_CANCEL = "nothing_to_cancel"
+    CANCEL_TOO_LATE = "cancel_too_late"
     RATED = "rated"
-    BOOKING_ANSWER = "booking_answer"
+    # Answers to a reminder or to times offered for moving a booking (leads.customer_actions).
+    CONFIRMED = "confirmed"
+    RESCHEDULE_OFFERED = "reschedule_offered"
+    RESCHEDULED = "rescheduled"
+    NO_OTHER_TIMES = "no_other_times"
     SLOT_CHOSEN = "slot_chosen"
     SLOT_GONE = "slot_gone"
     ANSWERED = "answered"  # a question after routing (price, when, thanks)
@@ -28,7 +33,10 @@ class Outcome(StrEnum):
     FOR_MANAGER = "for_manager"
     DETAIL_CHANGED = "detail_changed"
     ASKED = "asked"  # a detail is still missing; the customer was asked for it
-    ROUTED = "routed"  # all details in: a pro asked, times offered, or nobody free
+    # All details in: a pro was asked, the pro's free times were offered, or nobody is free.
+    ASKED_PRO = "asked_pro"
+    OFFERED_SLOTS = "offered_slots"
+    NO_PRO = "unassigned"
     STATUS = "status"  # where the job stands
 
 

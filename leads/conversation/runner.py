@@ -119,10 +119,8 @@ def _is_conversation(message: InboundMessage) -> bool:
 
 
 def _answer(chat_id, pro, messages, now) -> str:
-    if pro is not None:
-        for message in messages:  # one at a time: each is an answer of its own
-            pro_conversation.handle(message, pro, now=now)
-        return Outcome.PRO
+    if pro is not None:  # a pro's turn is one message: each answer counts on its own
+        return pro_conversation.handle(messages[0], pro, now=now)
     customer = customer_for_chat(chat_id, messages[-1].sender_name)
     turn = turns_of_leads.begin(chat_id, customer, messages, now)
     return handlers.handle(turn)

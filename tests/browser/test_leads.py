@@ -44,7 +44,7 @@ def plumbers():
 def lead_asking_yossi(plumbers) -> Lead:
     """The customer's one Hebrew message with everything: Yossi is asked to take the job."""
     outcome = process_inbound(inbox.ingest(shapes.text(HEBREW_JOB)).inbound_id)
-    assert outcome == "processed:asked_pro"
+    assert outcome == "asked_pro"
     lead = Lead.objects.get()
     assert lead.pro == plumbers["best"]
     return lead

@@ -35,7 +35,7 @@ def test_a_customer_chats_in_hebrew_and_sees_fixis_reply(admin_page, expect):
     admin_page.fill("#text", TYPED)
     admin_page.keyboard.press("Enter")
     expect(admin_page.locator(".msg.mine .text")).to_have_text(TYPED)
-    assert process_inbound(stored_message(CHAT).pk) == "processed"
+    assert process_inbound(stored_message(CHAT).pk) == "asked"
 
     # Then: Fixi's reply appears under it on the page, as stored in the outbox
     reply = OutboundMessage.objects.filter(chat_id=CHAT).order_by("created_at").first()

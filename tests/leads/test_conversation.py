@@ -58,7 +58,7 @@ def to_pro(pro):
 
 
 def booked(job: str) -> Lead:
-    assert say(job) == Outcome.ROUTED
+    assert say(job) == Outcome.ASKED_PRO
     return Lead.objects.get()
 
 
@@ -129,7 +129,7 @@ def test_earlier_offers_the_pros_earlier_free_times_and_moves_the_booking(
     assert offer.kind == OutboundKind.BUTTONS and len(offer.buttons) == 1
     assert "08:00" in offer.buttons[0]["text"]
 
-    assert say(choose) == Outcome.BOOKING_ANSWER
+    assert say(choose) == Outcome.RESCHEDULED
     lead.refresh_from_db()
     assert timezone.localtime(lead.appointment_time) == tomorrow_at(8)
     assert Slot.objects.get(lead=lead).start == tomorrow_at(8)
@@ -231,7 +231,7 @@ def test_an_emergency_without_a_time_asks_the_pro_with_the_earliest_slot_today_a
 
     outcome = say("הבית מוצף!! צינור התפוצץ, רחוב הרצל 10 חיפה, שלחו מישהו עכשיו", now=morning)
 
-    assert outcome == Outcome.ROUTED
+    assert outcome == Outcome.ASKED_PRO
     lead = Lead.objects.get()
     assert lead.urgent and lead.status == LeadStatus.AWAITING_PRO and lead.pro == early
     assert timezone.localtime(lead.appointment_time) == tomorrow_at(11)

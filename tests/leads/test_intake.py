@@ -1,7 +1,10 @@
 """A customer message as a worker handles it: customer, lead, files, greeting, flood limit."""
 
+import datetime as dt
+
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from fixi.models import BusinessSettings
 from leads.models import Customer, Lead, LeadEvent, LeadStatus
@@ -20,7 +23,7 @@ def deliver(payload) -> str:
 
 
 def test_a_first_message_opens_a_lead_and_greets_in_the_customers_language():
-    assert deliver(shapes.text("Hi, my AC is dripping water in Haifa")) == "processed"
+    assert deliver(shapes.text("Hi, my AC is dripping water in Haifa")) == "asked"
 
     lead = Lead.objects.get()
     assert lead.status == LeadStatus.CONTACTED and lead.language == "en"
@@ -116,23 +119,29 @@ def test_files_of_other_types_are_not_kept(fake_green_api, settings):
     )
     payload["messageData"]["fileMessageData"]["downloadUrl"] = url
 
-    assert deliver(payload) == "processed"
+    assert deliver(payload) == "asked"
     assert Lead.objects.get().media == []
 
 
-def test_a_flood_is_stored_but_not_worked_on_and_gets_one_notice():
+def test_a_flood_is_held_back_with_one_notice_and_read_once_the_burst_ends(broker_queue):
     BusinessSettings.objects.update_or_create(key="default", defaults={"flood_limit_per_minute": 3})
 
     outcomes = [deliver(shapes.text(f"הודעה {n}")) for n in range(6)]
 
-    assert outcomes == ["processed"] * 3 + ["flood"] * 3
-    assert InboundMessage.objects.count() == 6
-    flooded = InboundMessage.objects.filter(state=ProcessingState.IGNORED)
-    assert flooded.count() == 3
+    assert outcomes == ["asked"] * 3 + ["held_back"] * 3
+    assert InboundMessage.objects.filter(state=ProcessingState.PENDING).count() == 3
     notices = OutboundMessage.objects.filter(topic="flood")
-    assert notices.count() == 1 and "הרבה הודעות" in notices.get().text
-    assert "הודעה 5" not in Lead.objects.get().description
+    assert notices.count() == 1 and "נקרא את כולן" in notices.get().text
     assert OutboundMessage.objects.exclude(topic="flood").count() == 3  # one answer each
+
+    # The burst is over: what was held back is read together, nothing is dropped.
+    held = InboundMessage.objects.filter(state=ProcessingState.PENDING).first()
+    later = timezone.now() + dt.timedelta(seconds=20)
+    assert process_inbound(held.pk, now=later) == "asked"
+    assert "הודעה 5" in Lead.objects.get().description
+    assert not InboundMessage.objects.exclude(state=ProcessingState.DONE).exists()
+    assert OutboundMessage.objects.exclude(topic="flood").count() == 4
+    assert notices.count() == 1
 
 
 def test_a_pro_writing_in_is_not_made_a_customer():

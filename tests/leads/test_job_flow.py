@@ -89,7 +89,7 @@ def press(pro, button_text: str, lead: Lead):
 def test_one_message_with_everything_asks_the_best_pro_at_once(haifa):
     best = haifa["best"]
 
-    assert deliver(shapes.text(HEBREW_JOB)) == "processed:asked_pro"
+    assert deliver(shapes.text(HEBREW_JOB)) == "asked_pro"
 
     lead = Lead.objects.get()
     assert lead.status == LeadStatus.AWAITING_PRO and lead.pro == best
@@ -172,7 +172,7 @@ def test_only_the_current_assignees_first_answer_counts(haifa):
 
 def test_the_same_in_english(haifa):
     best = haifa["best"]
-    assert deliver(shapes.text(ENGLISH_JOB)) == "processed:asked_pro"
+    assert deliver(shapes.text(ENGLISH_JOB)) == "asked_pro"
     lead = Lead.objects.get()
     assert lead.language == "en"
     assert "We've asked Yossi Cohen to confirm" in last_to(CUSTOMER).text
@@ -191,7 +191,7 @@ def test_a_taken_time_offers_the_three_nearest_free_slots_by_number(haifa):
         slot(best, tomorrow_at(hour))
     # The 10:00 slot does not exist for the best pro: he is still the best pro, so the
     # customer chooses among his times.
-    assert deliver(shapes.text(HEBREW_JOB)) == "processed:offered_slots"
+    assert deliver(shapes.text(HEBREW_JOB)) == "offered_slots"
 
     lead = Lead.objects.get()
     assert lead.pro == best and lead.status == LeadStatus.CONTACTED
@@ -227,7 +227,7 @@ def test_a_slot_taken_while_the_customer_chose_is_offered_again(haifa):
 def test_nobody_eligible_gets_fixi_support_and_is_marked_for_sos(haifa):
     Pro.objects.filter(pk__in=[haifa["best"].pk, haifa["second"].pk]).update(active=False)
 
-    assert deliver(shapes.text(HEBREW_JOB)) == "processed:unassigned"
+    assert deliver(shapes.text(HEBREW_JOB)) == "unassigned"
 
     lead = Lead.objects.get()
     assert lead.status == LeadStatus.UNASSIGNED and lead.pro is None

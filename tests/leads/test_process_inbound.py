@@ -22,7 +22,7 @@ def test_a_message_creates_its_customer_once():
     first = process_inbound(message.pk)
     second = process_inbound(message.pk)
 
-    assert (first, second) == ("processed", "skipped")
+    assert (first, second) == ("asked", "skipped")
     customer = Customer.objects.get(chat_id="972501112233@c.us")
     assert (customer.name, customer.phone) == ("Moshe Peretz", "972501112233")
     message.refresh_from_db()
@@ -46,7 +46,7 @@ def test_an_abandoned_claim_can_be_taken_again():
     long_ago = timezone.now() - dt.timedelta(hours=1)
     InboundMessage.objects.filter(pk=message.pk).update(updated_at=long_ago)
 
-    assert process_inbound(message.pk) == "processed"
+    assert process_inbound(message.pk) == "asked"
 
 
 @pytest.mark.django_db
@@ -77,7 +77,7 @@ def test_a_claim_held_by_a_process_that_is_gone_is_taken_over_at_once():
     assert InboundMessage.objects.get(pk=message.pk).claimed_by == processes.current()
     InboundMessage.objects.filter(pk=message.pk).update(claimed_by=_dead_process_on_this_host())
 
-    assert process_inbound(message.pk) == "processed"
+    assert process_inbound(message.pk) == "asked"
     message.refresh_from_db()
     assert (message.state, message.attempts) == (ProcessingState.DONE, 2)
 

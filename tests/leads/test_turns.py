@@ -78,7 +78,7 @@ def test_a_burst_is_one_turn_one_lead_one_reading_one_reply(
     assert not OutboundMessage.objects.exists()
 
     # After the quiet window the first task back reads the whole burst; the rest find it done.
-    assert process_inbound(ids[0], now=later(quiet_window + 0.5)) == Outcome.ROUTED
+    assert process_inbound(ids[0], now=later(quiet_window + 0.5)) == Outcome.ASKED_PRO
     assert [process_inbound(pk, now=later(quiet_window + 1)) for pk in ids[1:]] == [
         Outcome.SKIPPED
     ] * 3

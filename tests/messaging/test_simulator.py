@@ -150,7 +150,7 @@ def test_text_goes_through_ingest_and_a_worker_answers(
     assert enqueued == [(inbox.PROCESS_TASK, [str(message.pk)])]
 
     # When: a worker processes it
-    assert process_inbound(message.pk) == "processed"
+    assert process_inbound(message.pk) == "asked"
 
     # Then: the page's feed shows the message and Fixi's greeting after it
     data = feed(admin_client, chat_id=CHAT)
