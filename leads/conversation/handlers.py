@@ -273,11 +273,12 @@ def detail_change(turn: Turn) -> Outcome | None:
     """Once a pro has the job: a new address, time or detail updates the lead, the pro is
     told in one short message and the customer is answered."""
     lead = turn.lead
-    if not _holds_slot(lead):
+    if not _holds_slot(lead) or turn.replayed:
         return None
     reading = read(turn)
     new_start = _new_time(turn)
-    changes = understanding.apply_reading(lead, reading, keep_time=True)
+    changes = _differences(lead, understanding.changes_for(lead, reading, keep_time=True))
+    understanding.apply_reading(lead, reading, keep_time=True)
     fixed = corrections.house_number(turn.text, lead.full_address)
     if fixed:
         Lead.objects.filter(pk=lead.pk).update(full_address=fixed)
@@ -305,6 +306,11 @@ def detail_change(turn: Turn) -> Outcome | None:
         return _move_to(turn, new_start)
     turn.send()
     return Outcome.DETAIL_CHANGED
+
+
+def _differences(lead: Lead, changes: dict) -> dict:
+    """The changes that say something new (a reading repeats what the lead knows)."""
+    return {key: value for key, value in changes.items() if getattr(lead, key) != value}
 
 
 def _move_to(turn: Turn, start) -> Outcome:

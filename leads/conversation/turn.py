@@ -52,6 +52,10 @@ class Turn:
     reading: Dispatch | None = None
     changes: dict = field(default_factory=dict)  # what the reading changed on the lead
     replies: list[str] = field(default_factory=list)  # said before the handler's own answer
+    attached: bool = False
+    # Every message was on the lead already: a worker died while handling this turn, and
+    # the broker gave it to this one. What was done stays done; nothing is told twice.
+    replayed: bool = False
 
     @property
     def words(self) -> list[InboundMessage]:
@@ -155,8 +159,13 @@ def open_lead_for(customer: Customer, language: str) -> tuple[Lead, bool]:
 
 def attach(turn: Turn) -> None:
     """The turn's messages become part of the lead's conversation, and its record."""
+    if turn.attached:
+        return
+    turn.attached = True
     if turns.attach(turn.messages, lead_topic(turn.lead.pk)):
         refresh_record(turn.lead, turn.now)
+    else:
+        turn.replayed = True
 
 
 def conversation(lead: Lead, chars: int = WINDOW_CHARS) -> list[InboundMessage]:

@@ -17,6 +17,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from leads.conversation import process_inbound
 from leads.models import (
     ExclusionReason,
     Lead,
@@ -24,7 +25,6 @@ from leads.models import (
     LeadExclusion,
     LeadStatus,
 )
-from leads.conversation import process_inbound
 from messaging import inbox
 from messaging.models import OutboundKind, OutboundMessage
 from pros.models import Pro

@@ -7,9 +7,9 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from fixi.models import BusinessSettings
+from leads.conversation import process_inbound
 from leads.models import Customer, Lead, LeadEvent, LeadStatus
 from leads.understanding import missing_fields as understanding_missing
-from leads.conversation import process_inbound
 from messaging import inbox
 from messaging.models import InboundMessage, OutboundMessage, ProcessingState
 from tests.messaging import shapes

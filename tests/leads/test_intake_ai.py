@@ -3,8 +3,8 @@
 import pytest
 
 from ai import gemini
-from leads.models import Lead
 from leads.conversation import process_inbound
+from leads.models import Lead
 from messaging import inbox
 from messaging.models import OutboundMessage
 from tests.fakes.gemini import MODELS

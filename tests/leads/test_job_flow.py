@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from leads.models import ExclusionReason, Lead, LeadEvent, LeadExclusion, LeadStatus
 from leads.conversation import process_inbound
+from leads.models import ExclusionReason, Lead, LeadEvent, LeadExclusion, LeadStatus
 from messaging import inbox
 from messaging.models import OutboundKind, OutboundMessage
 from pros.models import Pro

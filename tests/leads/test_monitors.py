@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from fixi.models import BusinessSettings
 from leads import monitors
-from leads.models import ExclusionReason, Lead, LeadEvent, LeadExclusion, LeadStatus, SosReport
 from leads.conversation import process_inbound
+from leads.models import ExclusionReason, Lead, LeadEvent, LeadExclusion, LeadStatus, SosReport
 from messaging import inbox
 from messaging.models import OutboundKind, OutboundMessage
 from pros.models import Pro

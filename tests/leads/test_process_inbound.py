@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from fixi import processes
-from leads.models import Customer
 from leads.conversation import process_inbound
+from leads.models import Customer
 from messaging import inbox
 from messaging.models import InboundMessage, MessageKind, ProcessingState
 from tests.factories import InboundMessageFactory
