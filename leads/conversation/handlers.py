@@ -17,8 +17,11 @@ Each handler is small and reads the turn; the wording is in leads.texts.
 
 import datetime as dt
 
-from ai import replies
+from django.utils import timezone
+
+from ai import gemini, replies
 from ai.offline_intent import is_thanks
+from ai.persona import persona_reply
 from ai.types import Intent
 from fixi.models import BusinessSettings
 from leads import assignment, customer_actions, lifecycle, texts, understanding
@@ -183,9 +186,11 @@ def question(turn: Turn) -> Outcome | None:
     reading = read(turn)
     intent = reading.intent
     if intent == Intent.PRICE:
-        turn.say(_price_answer(lead, reading))
+        turn.say(_voiced(turn, _price_answer(lead, reading), keep="₪"))
     elif intent == Intent.ETA and lead.pro_id and lead.status in HOLDING_SLOT:
-        turn.say(texts.eta(lead, assignment.slot_start(lead), lead.language))
+        start = assignment.slot_start(lead)
+        answer = texts.eta(lead, start, lead.language)
+        turn.say(_voiced(turn, answer, keep=timezone.localtime(start).strftime("%H:%M")))
     elif intent in (Intent.EARLIER, Intent.LATER, Intent.OTHER_DAY) and _holds_slot(lead):
         if not _new_time(turn):
             return _offer_moves(turn, intent)
@@ -202,6 +207,23 @@ def question(turn: Turn) -> Outcome | None:
         return None  # answered first, then the details (one reply)
     turn.send()
     return Outcome.ANSWERED
+
+
+def _voiced(turn: Turn, facts: str, keep: str) -> str:
+    """The answer in the assigned pro's own voice when Gemini writes it. The facts (the
+    time, prices from the database) are the template's: they are added under the pro's
+    words unless those already carry them (`keep`: the time, or prices the persona reply
+    took from the price list)."""
+    lead = turn.lead
+    if lead.pro_id is None or not gemini.is_configured():
+        return facts
+    context = {"job_status": lead.status, "what_to_tell_the_customer": facts}
+    reply = persona_reply(lead.pro, turn.text, lead.language, context)
+    if not reply.source.startswith("gemini"):
+        return facts
+    if keep in reply.text:
+        return reply.text
+    return f"{reply.text}\n\n{facts}"
 
 
 def _holds_slot(lead: Lead) -> bool:
@@ -397,8 +419,6 @@ def _routed(outcome: assignment.Assignment) -> Outcome:
 def _persona(pro, lead: Lead) -> str:
     """The chosen pro's own words and prices, when Gemini writes them (the offline
     template would only repeat what the status line says)."""
-    from ai.persona import persona_reply
-
     answer = persona_reply(pro, lead.description, lead.language)
     return answer.text if answer.source.startswith("gemini") else ""
 
