@@ -272,6 +272,11 @@ def read_contact(contact: dict) -> dict:
     return {"name": name[:120], "phones": phones[:MAX_CONTACT_PHONES]}
 
 
+def contact_in(payload: dict) -> dict:
+    """The contact card of a stored contactMessage webhook body (see read_contact)."""
+    return read_contact(_dict(_dict(payload.get("messageData")).get("contactMessageData")))
+
+
 def _whatsapp_number(params: list[str]) -> str:
     """Some cards carry the number only as the WhatsApp id: "TEL;waid=972541234567"."""
     for param in params:
