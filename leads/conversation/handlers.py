@@ -15,6 +15,7 @@ it and returns an Outcome; one that does not returns None and the next is asked.
 Each handler is small and reads the turn; the wording is in leads.texts.
 """
 
+import dataclasses
 import datetime as dt
 
 from django.utils import timezone
@@ -299,12 +300,11 @@ def detail_change(turn: Turn) -> Outcome | None:
         return None
     reading = read(turn)
     new_start = _new_time(turn)
+    fixed = corrections.house_number(turn.text, lead.full_address)
+    if fixed:  # "12, not 10" is the house number, whatever else looks like an address
+        reading = dataclasses.replace(reading, address=fixed)
     changes = _differences(lead, understanding.changes_for(lead, reading, keep_time=True))
     understanding.apply_reading(lead, reading, keep_time=True)
-    fixed = corrections.house_number(turn.text, lead.full_address)
-    if fixed:
-        Lead.objects.filter(pk=lead.pk).update(full_address=fixed)
-        lead.full_address = changes["full_address"] = fixed
     told = []
     if "full_address" in changes or "city" in changes:
         told.append(texts.pro_address_changed(lead))
