@@ -372,8 +372,8 @@ def describe(turn: Turn) -> Outcome:
     )
     if turn.created:
         turn.replies.insert(0, replies.received(lead.language, turn.customer.first_name))
-    if lead.urgent and not was_urgent:
-        turn.say(replies.urgent_note(lead.urgency_reason, lead.language))
+    if lead.urgent and not was_urgent:  # safety first, before anything else is said
+        turn.replies.insert(0, replies.urgent_note(lead.urgency_reason, lead.language))
     if not missing and lead.pro_id is None and lead.status in assignment.ROUTABLE:
         return _route(turn)
     if lead.pro_id is not None and lead.status in assignment.ROUTABLE:
