@@ -30,7 +30,7 @@ from leads.conversation import corrections
 from leads.conversation.outcomes import CALL_TOPIC, FLOOD_TOPIC, Action, Outcome, lead_topic
 from leads.conversation.turn import Turn, current_lead, open_lead, read
 from leads.models import Actor, Lead, LeadStatus
-from messaging import outbox, turns
+from messaging import notifications, outbox, turns
 from messaging.models import OutboundMessage, Subtype
 from pros import routing
 from scheduling import booking
@@ -93,7 +93,6 @@ def _call(turn: Turn) -> Outcome:
 
 def _reaction(turn: Turn, message) -> Outcome | None:
     """👍 to a reminder confirms the visit; any other reaction is kept on its message."""
-    from messaging import notifications
 
     target = notifications.record_reaction(message)
     if not isinstance(target, OutboundMessage) or not notifications.is_confirmation(message.text):
@@ -109,7 +108,6 @@ def _reaction(turn: Turn, message) -> Outcome | None:
 
 
 def _edit(turn: Turn, message) -> None:
-    from messaging import notifications
 
     original = notifications.apply_edit(message)
     lead = current_lead(turn)
@@ -309,6 +307,8 @@ def detail_change(turn: Turn) -> Outcome | None:
     if "full_address" in changes or "city" in changes:
         told.append(texts.pro_address_changed(lead))
         turn.say(texts.address_updated(lead, lead.language))
+    if turn.only_edits and not changes and not new_start:
+        return Outcome.EDITED  # a typo fixed: nothing to tell anyone
     extra = [m for m in turn.words if m.text or m.stored_media]
     if not changes and not new_start and extra and reading.intent != Intent.THANKS:
         told.append(texts.pro_customer_added(lead, turn.text, [m.stored_media for m in extra]))
@@ -359,7 +359,11 @@ def describe(turn: Turn) -> Outcome:
     lead = turn.lead
     reading = read(turn)
     was_urgent = lead.urgent
-    understanding.apply_reading(lead, reading, keep_time=_holds_slot(lead))
+    keep_time = _holds_slot(lead)
+    changes = _differences(lead, understanding.changes_for(lead, reading, keep_time=keep_time))
+    if turn.only_edits and not changes:
+        return Outcome.EDITED  # a typo fixed: nothing new to answer
+    understanding.apply_reading(lead, reading, keep_time=keep_time)
     missing = understanding.missing_fields(lead)
     lifecycle.transition(
         lead.pk,

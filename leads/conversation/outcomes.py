@@ -16,6 +16,7 @@ class Outcome(StrEnum):
     CALL = "call"
     REACTION = "reaction"
     CONTACT = "contact"
+    EDITED = "edited"  # an edit that changes nothing Fixi knows
     PAUSED = "paused"  # a manager is answering this conversation
     CANCELLED = "cancelled"
     NOTHING_TO_CANCEL = "nothing_to_cancel"

@@ -71,6 +71,10 @@ class Turn:
         return "\n".join(clipped(m.text) for m in self.words if m.text)
 
     @property
+    def only_edits(self) -> bool:
+        return all(m.subtype == Subtype.EDIT for m in self.messages)
+
+    @property
     def last(self) -> InboundMessage:
         return self.messages[-1]
 
