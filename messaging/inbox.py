@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 PROCESS_TASK = "leads.process_inbound_message"  # conversation: the leads workflow
 EVENT_TASK = "messaging.process_event"  # delivery statuses and instance states
 RECOVERY_BATCH_SIZE = 200
-FLOOD_WINDOW = timedelta(minutes=1)
 
 
 @dataclass
@@ -152,16 +151,6 @@ def _enqueue(task: str, inbound_id) -> None:
 
 def enqueue_processing(inbound_id) -> None:
     _enqueue(PROCESS_TASK, inbound_id)
-
-
-def flood_rank(message: InboundMessage) -> int:
-    """This message's place among the chat's messages of the last minute (1 = first)."""
-    return InboundMessage.objects.filter(
-        chat_id=message.chat_id,
-        webhook_type=INCOMING,
-        created_at__gt=message.created_at - FLOOD_WINDOW,
-        created_at__lte=message.created_at,
-    ).count()
 
 
 def requeue_unprocessed(older_than_seconds: int = 60, batch_size: int = RECOVERY_BATCH_SIZE) -> int:

@@ -32,9 +32,8 @@ from django.utils import timezone
 from fixi import processes
 from fixi.celery import app as celery_app
 from messaging.models import ChatClaim, InboundMessage, ProcessingState
-from messaging.payloads import INCOMING
+from messaging.payloads import CALL, INCOMING
 
-CALL = "incomingCall"
 CONVERSATION_WEBHOOKS = (INCOMING, CALL)
 FLOOD_WINDOW = dt.timedelta(minutes=1)
 MAX_TURN_MESSAGES = 50  # a flood's held-back messages are read in turns of at most this many
