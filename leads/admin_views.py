@@ -36,9 +36,10 @@ from unfold.widgets import (
 from leads import manager_actions, texts
 from leads.assignment import AssignmentError, excluded_pro_ids
 from leads.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
+from messaging import notifications
 from messaging.greenapi import MAX_MESSAGE_CHARS
-from messaging.models import InboundMessage, MessageKind, OutboundMessage, OutboundStatus
-from messaging.payloads import INCOMING
+from messaging.models import InboundMessage, MessageKind, OutboundMessage, OutboundStatus, Subtype
+from messaging.payloads import CALL, INCOMING
 from pros import routing
 from pros.models import Pro
 
@@ -98,6 +99,8 @@ EVENT_LABELS = {
     "manager_message": gettext_lazy("Manager wrote to the customer"),
 }
 MEDIA_KINDS = {"image", "video", "audio"}
+# What the customer sent that shows in the conversation: messages and calls.
+CUSTOMER_WEBHOOKS = (INCOMING, CALL)
 
 
 def local(moment) -> str:
@@ -135,6 +138,10 @@ class Entry:
     status: str = ""
     status_variant: str = ""
     error: str = ""
+    reaction: str = ""  # the customer's reaction to this message
+    edited: bool = False
+    original_text: str = ""  # for an edited message, what it said before
+    contact: dict | None = None  # a shared contact card: {"name", "phones"}
 
     @property
     def when(self) -> str:
@@ -148,14 +155,32 @@ class Entry:
 
 def _incoming(message: InboundMessage, customer_name: str) -> Entry:
     kind = "" if message.kind == MessageKind.TEXT else message.get_kind_display()
-    return Entry(
+    entry = Entry(
         incoming=True,
         at=message.created_at,
         text=message.text,
         author=message.sender_name or customer_name,
         kind=str(kind),
         media_url=safe_url(message.media_url),
+        reaction=message.reaction,
+        edited=message.edited_at is not None or message.subtype == Subtype.EDIT,
+        original_text=message.original_text,
     )
+    if message.subtype:
+        _as_notification(entry, message)
+    return entry
+
+
+def _as_notification(entry: Entry, message: InboundMessage) -> None:
+    """A call, a contact card, or an edit or reaction whose message is not in view."""
+    entry.kind = str(message.get_subtype_display())
+    if message.subtype == Subtype.CALL:
+        entry.text, entry.kind = _("📞 call"), ""
+    elif message.subtype == Subtype.CONTACT:
+        card = notifications.contact_card(message)
+        entry.contact = card if card["name"] or card["phones"] else None
+    elif message.subtype == Subtype.REACTION:
+        entry.text = message.text or _("(reaction taken back)")
 
 
 def _outgoing(message: OutboundMessage, managers: dict[str, str]) -> Entry:
@@ -169,6 +194,7 @@ def _outgoing(message: OutboundMessage, managers: dict[str, str]) -> Entry:
         status=str(message.get_status_display()),
         status_variant=DELIVERY_VARIANTS.get(message.status, ""),
         error=message.last_error,
+        reaction=message.reaction,
     )
 
 
@@ -186,22 +212,34 @@ def conversation(customer, limit: int = CONVERSATION_LIMIT) -> list[Entry]:
     """The customer's WhatsApp conversation, both directions, the newest `limit` messages
     with the newest last."""
     chat_id = customer.chat_id
-    incoming = InboundMessage.objects.filter(chat_id=chat_id, webhook_type=INCOMING).order_by(
-        "-created_at"
-    )[:limit]
-    outgoing = OutboundMessage.objects.filter(chat_id=chat_id).order_by("-created_at")[:limit]
+    incoming = list(
+        InboundMessage.objects.filter(chat_id=chat_id, webhook_type__in=CUSTOMER_WEBHOOKS).order_by(
+            "-created_at"
+        )[:limit]
+    )
+    outgoing = list(OutboundMessage.objects.filter(chat_id=chat_id).order_by("-created_at")[:limit])
     managers = _manager_authors(customer)
-    entries = [_incoming(message, str(customer)) for message in incoming]
+    shown = _shown_on_their_message(incoming, outgoing)
+    entries = [_incoming(message, str(customer)) for message in incoming if message.pk not in shown]
     entries += [_outgoing(message, managers) for message in outgoing]
     entries.sort(key=lambda entry: entry.at)
     return entries[-limit:]
+
+
+def _shown_on_their_message(incoming: list, outgoing: list) -> set:
+    """Reactions and edits whose message is in view: they show on it (its reaction, its new
+    text marked edited), not as messages of their own."""
+    in_view = {m.provider_message_id for m in incoming + outgoing if m.provider_message_id}
+    edited = {m.provider_message_id for m in incoming if m.edited_at is not None}
+    folded = {Subtype.REACTION: in_view, Subtype.EDIT: edited}
+    return {m.pk for m in incoming if m.quoted_message_id in folded.get(m.subtype, ())}
 
 
 def last_message(customer) -> Entry | None:
     """The newest message of the conversation, either direction."""
     chat_id = customer.chat_id
     inbound = (
-        InboundMessage.objects.filter(chat_id=chat_id, webhook_type=INCOMING)
+        InboundMessage.objects.filter(chat_id=chat_id, webhook_type__in=CUSTOMER_WEBHOOKS)
         .order_by("-created_at")
         .first()
     )
