@@ -120,6 +120,7 @@ class LeadAdmin(ModelAdmin):
         ("pro", RelatedDropdownFilter),
         ("urgent", BooleanRadioFilter),
         ("bot_paused", BooleanRadioFilter),
+        ("needs_manager_at", LocalDateRangeFilter),
         ("created_at", LocalDateRangeFilter),
         ("appointment_time", LocalDateRangeFilter),
     ]
@@ -144,6 +145,7 @@ class LeadAdmin(ModelAdmin):
                     "status",
                     "pro",
                     "bot_paused",
+                    "needs_manager_at",
                     "issue_type",
                     "urgent",
                     "urgency_reason",
@@ -196,6 +198,7 @@ class LeadAdmin(ModelAdmin):
         "status",
         "pro",
         "bot_paused",
+        "needs_manager_at",
         "media_preview",
         "routing_explained",
         "assigned_at",

@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -33,7 +34,8 @@ from unfold.widgets import (
     UnfoldBooleanWidget,
 )
 
-from leads import manager_actions, texts
+from fixi import texts
+from leads import manager_actions
 from leads.assignment import AssignmentError, excluded_pro_ids
 from leads.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
 from messaging import notifications
@@ -97,6 +99,10 @@ EVENT_LABELS = {
     "bot_paused": gettext_lazy("Manager took over the conversation"),
     "bot_resumed": gettext_lazy("Conversation handed back to the bot"),
     "manager_message": gettext_lazy("Manager wrote to the customer"),
+    "needs_manager": gettext_lazy("The bot asked for a manager"),
+    "detail_changed": gettext_lazy("Customer changed a detail"),
+    "edited": gettext_lazy("Customer edited a message"),
+    "called": gettext_lazy("Customer called"),
 }
 MEDIA_KINDS = {"image", "video", "audio"}
 # What the customer sent that shows in the conversation: messages and calls.
@@ -533,7 +539,12 @@ class InboxView(UnfoldModelAdminViewMixin, TemplateView):
         leads = (
             Lead.objects.filter(status__in=OPEN_STATUSES)
             .select_related("customer", "city", "pro")
-            .order_by("-last_customer_message_at", "-created_at")
+            # Those the bot handed to a person first, the longest waiting first.
+            .order_by(
+                F("needs_manager_at").asc(nulls_last=True),
+                "-last_customer_message_at",
+                "-created_at",
+            )
         )
         if paused_only:
             leads = leads.filter(bot_paused=True)

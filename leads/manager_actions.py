@@ -11,14 +11,13 @@ out raises `AssignmentError` with a sentence for the manager.
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads import customer_actions, lifecycle, pro_conversation, texts
+from fixi import texts
+from leads import customer_actions, lifecycle, pro_conversation
 from leads.assignment import AssignmentError
 from leads.models import OPEN_STATUSES, Actor, Lead, LeadStatus
 from messaging import outbox
 from messaging.greenapi import MAX_MESSAGE_CHARS
 from messaging.models import OutboundMessage
-
-PRO_TOLD_CANCELLED = "בוטלה על ידי Fixi. המועד ביומן שוחרר"
 
 
 def _load(lead_id) -> Lead:
@@ -51,7 +50,7 @@ def cancel_lead(
             actor=Actor.ADMIN,
             actor_name=actor_name,
             reason=reason or "cancelled by a manager",
-            pro_text=texts.pro_lead_moved(lead, PRO_TOLD_CANCELLED),
+            pro_text=texts.pro_cancelled_by_fixi(lead),
         )
         if cancelled:
             if tell_customer:
@@ -135,6 +134,8 @@ def message_customer(lead_id, text: str, *, actor_name: str) -> OutboundMessage:
         )
     lead = _load(lead_id)
     row = outbox.queue_text(lead.customer.chat_id, text, topic=f"lead:{lead.pk}")
+    # A manager has answered: the lead no longer waits for one.
+    Lead.objects.filter(pk=lead.pk, needs_manager_at__isnull=False).update(needs_manager_at=None)
     lifecycle.note(
         lead.pk,
         actor=Actor.ADMIN,

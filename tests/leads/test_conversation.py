@@ -15,7 +15,13 @@ from leads.models import Lead, LeadEvent, LeadStatus
 from messaging import inbox
 from messaging.models import OutboundKind, OutboundMessage
 from scheduling.models import Slot
-from tests.factories import CityFactory, PriceItemFactory, ProFactory, SlotFactory
+from tests.factories import (
+    CityFactory,
+    CustomerFactory,
+    PriceItemFactory,
+    ProFactory,
+    SlotFactory,
+)
 from tests.messaging import shapes
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +306,23 @@ def test_with_gemini_a_price_question_is_answered_in_the_pros_voice_with_databas
     text = answer().text
     assert text.startswith(voice)
     assert "₪250" in text and "₪380" in text  # from the database, under the pro's words
+
+
+def test_the_inbox_puts_a_lead_waiting_for_a_person_first_until_a_manager_answers(
+    plumber, admin_client
+):
+    from django.urls import reverse
+
+    from leads import manager_actions
+
+    lead = booked(HEBREW_JOB)
+    say("האם יש לו תעודת אינסטלטור מוסמך?")
+    other = Lead.objects.create(customer=CustomerFactory(), last_customer_message_at=timezone.now())
+
+    page = admin_client.get(reverse("admin:leads_lead_inbox")).content.decode()
+    assert page.index(str(lead.pk)) < page.index(str(other.pk))
+    assert "Needs a person" in page
+
+    manager_actions.message_customer(lead.pk, "כן, יש לו תעודה", actor_name="boss")
+    lead.refresh_from_db()
+    assert lead.needs_manager_at is None
