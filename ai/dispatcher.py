@@ -3,7 +3,7 @@
 `dispatch` asks the Gemini model chain for a `DispatchSchema` (photos, videos and voice
 notes go along as media parts), then checks every field again and turns it into a
 `Dispatch`: the city through the gazetteer (so the slug is canonical), the date and time
-in Israel's time zone, the safety tip for an urgent reason from ai.replies (the same tips
+in Israel's time zone, the safety tip for an urgent reason from fixi.texts (the same tips
 the offline dispatcher gives). When Gemini is not configured, when no model answers, or when an
 answer fails those checks, the offline dispatcher reads the message instead and `notes`
 say why. For a voice note the model's transcript is kept, and it is what the offline
@@ -19,6 +19,7 @@ from django.utils import timezone
 from ai import gemini, prompts
 from ai.schemas import DispatchSchema
 from ai.types import URGENCY_REASONS, Dispatch, Intent
+from fixi import texts
 from fixi.vocabulary import IssueType, Language
 
 logger = logging.getLogger(__name__)
@@ -136,9 +137,7 @@ def _from_answer(
 
 
 def _safety_tip(reason: str, language: str) -> str:
-    from ai import replies  # written alongside, like the offline dispatcher that shares it
-
-    return replies.safety_tip(reason, language)
+    return texts.safety_tip(reason, language)
 
 
 def _one_of(name: str, value: str, allowed) -> str:

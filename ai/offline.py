@@ -23,8 +23,8 @@ from ai.offline_intent import intent_of
 from ai.offline_issue import classify
 from ai.offline_urgency import urgency
 from ai.offline_when import DEFAULT_HOURS, read_when
-from ai.replies import safety_tip
 from ai.types import Dispatch
+from fixi.texts import safety_tip
 from fixi.vocabulary import Language, language_of
 
 SOURCE = "offline"

@@ -39,6 +39,8 @@ from django.utils import timezone
 
 from ai import gemini, prompts
 from ai.schemas import INTENTS, PersonaReplySchema
+from fixi import texts
+from fixi.vocabulary import Language
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +48,6 @@ MAX_PRICE_LINES = 6
 MAX_REPLY_CHARS = 1200
 BARE_NUMBER_LIMIT = 50
 ECHO_WORDS = 6  # this many words in a row from the prompt's rules is a recital
-
-_TEMPLATES = {
-    "he": "שלום! קיבלנו את הפנייה שלך ל{name}. נחזור אליך בהקדם כדי לתאם מועד.",
-    "en": "Hi! We got your message for {name}. We will get back to you shortly to arrange a time.",
-}
 
 
 @dataclass
@@ -65,7 +62,7 @@ def persona_reply(
     pro, customer_text: str, language: str, context: dict | None = None
 ) -> PersonaReply:
     """The reply to `customer_text` in `pro`'s voice, in `language` ("he" or "en")."""
-    language = language if language in _TEMPLATES else "he"
+    language = language if language in Language.values else Language.HEBREW
     if not gemini.is_configured():
         return _templated(pro, language)
     items = list(pro.price_items.all())
@@ -101,7 +98,7 @@ def _templated(pro, language: str) -> PersonaReply:
 
 
 def _template_text(pro, language: str) -> str:
-    return _TEMPLATES[language].format(name=pro.name)
+    return texts.persona_fallback(pro, language)
 
 
 def _pro_facts(pro) -> dict:

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from ai import replies
-from leads import lifecycle, texts
+from fixi import texts
+from leads import lifecycle
 from leads.models import Actor, ExclusionReason, Lead, LeadExclusion, LeadStatus
 from leads.understanding import missing_fields
 from messaging import outbox
@@ -229,7 +229,7 @@ def _ask_pro(lead, pro, slot, reason, actor, actor_name) -> Assignment:
 
 
 def notify_pro(lead: Lead, pro: Pro, slot: Slot):
-    buttons = [(f"{key}:{lead.pk}", label) for key, label in texts.PRO_BUTTONS]
+    buttons = [(f"{key}:{lead.pk}", label) for key, label in texts.pro_buttons()]
     return outbox.queue_buttons(
         pro.chat_id, texts.pro_job_offer(lead, slot.start), buttons, topic=offer_topic(lead.pk)
     )
@@ -306,7 +306,7 @@ def tell_customer(lead: Lead, assignment: Assignment, before: list[str] = ()) ->
     if assignment.outcome == ASKED_PRO:
         parts.append(texts.asked_pro(assignment.pro, assignment.slot.start, language))
     elif assignment.outcome in (UNASSIGNED, OFFERED_SLOTS):  # offered, but nothing is free
-        parts.append(replies.no_pro_available(language))
+        parts.append(texts.no_pro_available(language))
     if parts:
         outbox.queue_text(chat_id, "\n\n".join(parts), topic=f"lead:{lead.pk}")
 
@@ -400,7 +400,7 @@ def reassign(
             raise AssignmentError("the lead changed meanwhile; try again")
         outbox.queue_text(
             previous.chat_id,
-            texts.pro_lead_moved(lead, "הועברה לבעל מקצוע אחר"),
+            texts.pro_reassigned(lead),
             topic=f"lead:{lead.pk}",
         )
     assignment = assign(lead.pk, actor=actor, actor_name=actor_name, to_pro=to_pro)

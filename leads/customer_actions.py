@@ -4,7 +4,8 @@ import re
 
 from django.utils import timezone
 
-from leads import assignment, lifecycle, texts
+from fixi import texts
+from leads import assignment, lifecycle
 from leads.models import OPEN_STATUSES, Actor, Customer, Lead, LeadStatus
 from leads.pro_conversation import add_review
 from messaging import outbox

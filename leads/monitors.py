@@ -16,11 +16,11 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from fixi import leases
+from fixi import leases, texts
 from fixi.models import BusinessSettings
 from fixi.phones import InvalidPhone, chat_id_for
 from fixi.vocabulary import IssueType
-from leads import assignment, lifecycle, texts
+from leads import assignment, lifecycle
 from leads.models import Actor, ExclusionReason, Lead, LeadStatus, SosReport
 from messaging import outbox
 
@@ -203,20 +203,11 @@ def _admin_chat() -> str:
         return ""
 
 
-def _age(delta: dt.timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"לפני {minutes} דק׳"
-    if minutes < 48 * 60:
-        return f"לפני {minutes // 60} שע׳"
-    return f"לפני {minutes // (24 * 60)} ימים"
-
-
 def _report_line(lead: Lead, now) -> str:
     why = (lead.routing_reason or {}).get("why") or "no eligible pro"
     return (
         f"{texts.city_name(lead) or '—'} · {texts.issue_label(lead.issue_type) or '—'} · "
-        f"{_age(now - lead.created_at)} · {why}"
+        f"{texts.ago(now - lead.created_at)} · {why}"
     )
 
 
@@ -311,7 +302,7 @@ def _remind(lead: Lead, stamp: str, hours: int, moment, now, summary: Summary) -
         summary.add(f"reminders_{hours}h_skipped")
         return
     language = lead.language
-    buttons = [(f"{key}:{lead.pk}", label) for key, label in texts.REMINDER_BUTTONS[language]]
+    buttons = [(f"{key}:{lead.pk}", label) for key, label in texts.reminder_buttons(language)]
     outbox.queue_buttons(
         lead.customer.chat_id,
         texts.reminder(lead, lead.pro, assignment.slot_start(lead), hours, language),

@@ -12,7 +12,8 @@ import uuid
 from django.db.models import ExpressionWrapper, F, FloatField
 from django.utils import timezone
 
-from leads import assignment, lifecycle, texts
+from fixi import texts
+from leads import assignment, lifecycle
 from leads.models import Actor, ExclusionReason, Lead, LeadStatus
 from messaging import outbox
 from messaging.choices import answered_buttons, plain_text

@@ -6,6 +6,7 @@ options by number, and people type "1", "אשר" or "approve" instead of pressin
 
 import re
 
+from fixi import texts
 from messaging.models import OutboundKind, OutboundMessage
 
 SYNONYMS = [
@@ -27,8 +28,7 @@ def plain_text(text: str) -> str:
 def numbered_fallback(buttons: list[dict], language: str = "he") -> str:
     """'1 - אשר / 2 - דחה' lines that make a button message answerable by text."""
     lines = [f"{index} - {button['text']}" for index, button in enumerate(buttons, 1)]
-    prompt = "אפשר גם להשיב במספר:" if language == "he" else "You can also reply with a number:"
-    return prompt + "\n" + "\n".join(lines)
+    return texts.reply_with_number(language) + "\n" + "\n".join(lines)
 
 
 def match_choice(buttons: list[dict], button_id: str = "", text: str = "") -> dict | None:

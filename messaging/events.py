@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 
+from fixi import texts
 from fixi.phones import InvalidPhone, chat_id_for
 from messaging import inbox, outbox
 from messaging.models import InboundMessage, MessageKind, ProcessingState
@@ -67,7 +68,6 @@ def _state_changed(message: InboundMessage) -> None:
             return
         outbox.queue_text(
             admin_chat,
-            f"Fixi: חיבור הוואטסאפ חזר לפעול (המצב הקודם: {previous}). "
-            "הודעות שנשלחו בזמן ההפסקה יישלחו כעת.",
+            texts.whatsapp_reconnected(previous),
             topic="instance-state",
         )

@@ -9,7 +9,7 @@ Read in this order:
 - `outcomes`: what a turn came to, the audit actions it writes, the topics it uses.
 - `corrections`: small after-the-fact corrections read without the dispatcher.
 
-What a pro writes goes to leads.pro_conversation; the wording is in leads.texts.
+What a pro writes goes to leads.pro_conversation; the wording is in fixi.texts.
 """
 
 from leads.conversation.runner import process_inbound

@@ -20,12 +20,13 @@ import datetime as dt
 
 from django.utils import timezone
 
-from ai import gemini, replies
+from ai import gemini
 from ai.offline_intent import is_thanks
 from ai.persona import persona_reply
 from ai.types import Intent
+from fixi import texts
 from fixi.models import BusinessSettings
-from leads import assignment, customer_actions, lifecycle, texts, understanding
+from leads import assignment, customer_actions, lifecycle, understanding
 from leads.conversation import corrections
 from leads.conversation.outcomes import CALL_TOPIC, FLOOD_TOPIC, Action, Outcome, lead_topic
 from leads.conversation.turn import Turn, current_lead, open_lead, read
@@ -55,7 +56,7 @@ def held_back(turn: Turn) -> Outcome | None:
         chat_id=turn.chat_id, topic=FLOOD_TOPIC, created_at__gt=turn.now - turns.FLOOD_WINDOW
     )
     if not noticed.exists():  # only the chat's holder gets here, so one notice a burst
-        outbox.queue_text(turn.chat_id, replies.flood_notice(turn.language), topic=FLOOD_TOPIC)
+        outbox.queue_text(turn.chat_id, texts.flood_notice(turn.language), topic=FLOOD_TOPIC)
     return Outcome.HELD_BACK
 
 
@@ -375,9 +376,9 @@ def describe(turn: Turn) -> Outcome:
         data={"source": reading.source, "missing": missing},
     )
     if turn.created:
-        turn.replies.insert(0, replies.received(lead.language, turn.customer.first_name))
+        turn.replies.insert(0, texts.received(lead.language, turn.customer.first_name))
     if lead.urgent and not was_urgent:  # safety first, before anything else is said
-        turn.replies.insert(0, replies.urgent_note(lead.urgency_reason, lead.language))
+        turn.replies.insert(0, texts.urgent_note(lead.urgency_reason, lead.language))
     if not missing and lead.pro_id is None and lead.status in assignment.ROUTABLE:
         return _route(turn)
     if lead.pro_id is not None and lead.status in assignment.ROUTABLE:
@@ -396,7 +397,7 @@ def describe(turn: Turn) -> Outcome:
 def _ask(reading, field: str, language: str) -> str:
     if field == "time" and reading.when_problem:
         return texts.ask_day_again(reading.when_problem, language)
-    return replies.ask_for(field, language)
+    return texts.ask_for(field, language)
 
 
 def _route(turn: Turn) -> Outcome:
@@ -435,8 +436,8 @@ def _status(lead: Lead) -> str:
     if lead.status == LeadStatus.BOOKED and lead.pro_id:
         return texts.booked_status(lead.pro, assignment.slot_start(lead), language)
     if lead.status == LeadStatus.UNASSIGNED:
-        return replies.no_pro_available(language)
-    return replies.all_set(language)
+        return texts.no_pro_available(language)
+    return texts.all_set(language)
 
 
 HANDLERS = [

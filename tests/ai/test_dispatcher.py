@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ai import dispatcher, replies, schemas
+from ai import dispatcher, schemas
 from ai.types import URGENCY_REASONS
+from fixi import texts
 from fixi.vocabulary import IssueType
 from tests.fakes import gemini as fakes
 
@@ -105,7 +106,7 @@ def test_gemini_reading_becomes_a_dispatch(fake_gemini):
     assert result.requested_time.isoformat() == "2026-03-27T09:30:00+03:00"
     assert result.time_of_day == ""
     assert result.notes == []
-    assert result.safety_tip == replies.safety_tip("flooding", "he") != ""
+    assert result.safety_tip == texts.safety_tip("flooding", "he") != ""
 
 
 def test_the_request_carries_the_date_and_the_delimited_message(fake_gemini):

@@ -18,6 +18,7 @@ import pytest
 
 from ai import persona, prompts
 from ai.schemas import INTENTS
+from fixi import texts
 from tests.factories import PriceItemFactory, ProFactory
 from tests.fakes import gemini as fakes
 
@@ -63,7 +64,7 @@ def model_reply(text, intent="question", ids=()):
 
 
 def template(pro, language):
-    return persona._TEMPLATES[language].format(name=pro.name)
+    return texts.persona_fallback(pro, language)
 
 
 # --- A compromised model ------------------------------------------------------------------------

@@ -1,0 +1,751 @@
+"""Every message Fixi sends on WhatsApp, in one place, written once through gettext.
+
+Each text is an English msgid; its Hebrew is in locale/he/LC_MESSAGES/django.po. A text is
+rendered in the language of whoever reads it, whatever language is active in the process:
+
+- customers: their own language (English, and Hebrew for any other);
+- pros and the admin's WhatsApp: always Hebrew.
+
+Texts to pros carry the context "to a pro" and texts to the admin "to the admin", so their
+Hebrew never has to match a customer's. Hebrew to customers is gender-neutral the way
+WhatsApp writes it (plural forms, "לך", "איתך"), so one text fits every customer; a pro's
+gender is not known, and neither is a customer's in a pro's message, so those sentences use
+"/ה" forms. Times are shown in the business time zone.
+
+Layer 0: nothing here imports from the apps. Functions take what they format (a lead, a
+pro, a slot's start) and read only its attributes. Word lists Fixi reads (synonyms, cancel
+words, city names) live with the code that reads them; only the words Fixi says are here.
+"""
+
+import functools
+import inspect
+
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, npgettext, override, pgettext, pgettext_lazy
+
+from fixi.vocabulary import Language
+
+HEBREW = Language.HEBREW.value
+ENGLISH = Language.ENGLISH.value
+SIGNATURE = "Fixi Support"
+MAX_PRICE_LINES = 5
+MAX_MEDIA_LINKS = 3
+
+
+def _lang(language: str) -> str:
+    """The language Fixi answers in: English for English, Hebrew for everything else."""
+    return ENGLISH if language == ENGLISH else HEBREW
+
+
+def _to_customer(function):
+    """Render `function` in its `language` argument's language."""
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def rendered(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        with override(_lang(bound.arguments["language"])):
+            return function(*args, **kwargs)
+
+    return rendered
+
+
+def _in_hebrew(function):
+    """Render `function` in Hebrew: pros and the admin read Hebrew."""
+
+    @functools.wraps(function)
+    def rendered(*args, **kwargs):
+        with override(HEBREW):
+            return function(*args, **kwargs)
+
+    return rendered
+
+
+# --- days, times, places ----------------------------------------------------------------
+
+WEEKDAYS_SHORT = [  # Monday first, as datetime.weekday()
+    pgettext_lazy("weekday on a slot button", "Mon"),
+    pgettext_lazy("weekday on a slot button", "Tue"),
+    pgettext_lazy("weekday on a slot button", "Wed"),
+    pgettext_lazy("weekday on a slot button", "Thu"),
+    pgettext_lazy("weekday on a slot button", "Fri"),
+    pgettext_lazy("weekday on a slot button", "Sat"),
+    pgettext_lazy("weekday on a slot button", "Sun"),
+]
+
+# The English is the key itself, as the pro's and the admin's Hebrew is all anyone reads.
+ISSUE_NAMES = {
+    "plumbing": pgettext_lazy("issue type key", "plumbing"),
+    "electrical": pgettext_lazy("issue type key", "electrical"),
+    "hvac": pgettext_lazy("issue type key", "hvac"),
+    "appliances": pgettext_lazy("issue type key", "appliances"),
+    "locksmith": pgettext_lazy("issue type key", "locksmith"),
+    "handyman": pgettext_lazy("issue type key", "handyman"),
+    "sealing": pgettext_lazy("issue type key", "sealing"),
+    "other": pgettext_lazy("issue type key", "other"),
+}
+
+
+@_to_customer
+def when(moment, language: str = HEBREW) -> str:
+    """The day in words and digits, and the hour, local time: 'יום שלישי 8/12 בשעה 10:00' /
+    'Tuesday 8 Dec at 10:00'. Every booking message uses it, so a day is never in doubt."""
+    # Translators: a Django date format (l: weekday, j: day, M: month abbreviation,
+    # n: month number, H:i: hour and minute); escape with \ letters meant literally.
+    day_format = pgettext("day and hour of a visit", "l j M \\a\\t H:i")
+    return dateformat.format(timezone.localtime(moment), day_format)
+
+
+@_to_customer
+def slot_label(moment, language: str = HEBREW) -> str:
+    """A button's text (at most 25 characters): 'ג׳ 24.11 10:00' / 'Tue 24/11 10:00'."""
+    local = timezone.localtime(moment)
+    return pgettext("slot button", "%(weekday)s %(day)s/%(month)s %(time)s") % {
+        "weekday": WEEKDAYS_SHORT[local.weekday()],
+        "day": local.day,
+        "month": local.month,
+        "time": f"{local:%H:%M}",
+    }
+
+
+@_to_customer
+def issue_label(issue_type: str, language: str = HEBREW) -> str:
+    if not issue_type:
+        return ""
+    name = ISSUE_NAMES.get(issue_type)
+    return str(name) if name is not None else issue_type.replace("_", " ")
+
+
+def city_name(lead, language: str = HEBREW) -> str:
+    """The city's name in the language (its stored name, not a translation), else as written."""
+    if lead.city is None:
+        return lead.city_text
+    return lead.city.name_en if _lang(language) == ENGLISH else lead.city.name_he
+
+
+def price_lines(pro) -> list[str]:
+    """The pro's price list from the database (cheapest first); the model never sets prices."""
+    items = list(pro.price_items.all().order_by("price")[:MAX_PRICE_LINES])
+    lines = []
+    for item in items:
+        note = f" ({item.note})" if item.note else ""
+        lines.append(f"• {item.service}: ₪{item.price:,.0f}{note}")
+    return lines
+
+
+def _place(lead) -> dict:
+    """The placeholders every message about a job's place uses, in Hebrew."""
+    return {
+        "issue": issue_label(lead.issue_type),
+        "address": lead.full_address,
+        "city": city_name(lead),
+    }
+
+
+def _links(files: list[dict]) -> str:
+    return " ".join([item["url"] for item in files if item and item.get("url")][:MAX_MEDIA_LINKS])
+
+
+# --- buttons ----------------------------------------------------------------------------
+
+
+@_in_hebrew
+def pro_buttons() -> tuple[tuple[str, str], ...]:
+    """A new job's Approve/Reject buttons (the words are also what a pro may type)."""
+    return (
+        ("approve", pgettext("button to a pro", "Approve")),
+        ("reject", pgettext("button to a pro", "Reject")),
+    )
+
+
+@_to_customer
+def reminder_buttons(language: str) -> tuple[tuple[str, str], ...]:
+    return (
+        ("confirm", pgettext("reminder button", "Confirm")),
+        ("reschedule", pgettext("reminder button", "Reschedule")),
+        ("cancel", pgettext("reminder button", "Cancel")),
+    )
+
+
+@_to_customer
+def reply_with_number(language: str = HEBREW) -> str:
+    """The line above a button message's numbered options."""
+    return _("You can also reply with a number:")
+
+
+# --- the first answers (templated when Gemini is not configured or fails) ------------------
+
+QUESTIONS = {
+    "city": gettext_lazy("Which city are you in?"),
+    "issue": gettext_lazy("What needs fixing? A few words or a photo is plenty."),
+    "address": gettext_lazy("What's the address? Street, house number and flat if there is one."),
+    "time": gettext_lazy("When would suit you? A day and a rough time is perfect."),
+    "name": gettext_lazy("And what's your name?"),
+}
+
+# One tip per urgency reason (ai.types.URGENCY_REASONS); Israeli emergency numbers:
+# police 100, Magen David Adom 101, fire and rescue 102, Israel Electric Corporation 103.
+SAFETY_TIPS = {
+    "flooding": gettext_lazy(
+        "First, turn off the main water valve (usually next to the water meter). If the "
+        "water is near outlets or appliances, switch off the main breaker, but only if you "
+        "can reach the panel without standing in water."
+    ),
+    "gas_smell": gettext_lazy(
+        "Don't switch any lights or appliances on or off, and don't light anything. Open the "
+        "windows, close the gas valve if you can, get everyone out and call the fire service "
+        "on 102 or your gas company's emergency line."
+    ),
+    "sparks": gettext_lazy(
+        "Don't touch the outlet or the panel. If it's safe, switch off the main breaker. If "
+        "there's fire or heavy smoke, get out and call the fire service on 102."
+    ),
+    "no_power": gettext_lazy(
+        "Check whether the neighbours have power. If they don't, it's an outage: call the "
+        "Israel Electric Corporation on 103. If it's only you, don't touch the panel with wet "
+        "hands; you can try resetting the main breaker once."
+    ),
+    "locked_out": gettext_lazy(
+        "If a child or anyone who needs help is inside, call the police on 100 or MDA on 101 "
+        "first: they'll get there fastest. Meanwhile we're finding you a locksmith."
+    ),
+}
+
+
+@_to_customer
+def ask_for(missing_field: str, language: str) -> str:
+    """One short question for a missing field: city, issue, address, time or name."""
+    try:
+        return str(QUESTIONS[missing_field])
+    except KeyError:
+        raise ValueError(
+            f"no question for {missing_field!r}; use one of {list(QUESTIONS)}"
+        ) from None
+
+
+@_to_customer
+def safety_tip(reason: str, language: str) -> str:
+    """The tip for a named danger, or "" (a plain "urgent" has no tip)."""
+    tip = SAFETY_TIPS.get(reason)
+    return str(tip) if tip is not None else ""
+
+
+@_to_customer
+def urgent_note(reason: str, language: str) -> str:
+    """What to tell an urgent customer first: the safety tip, or that we are on it."""
+    return safety_tip(reason, language) or _("Got it, it's urgent: we're on it first.")
+
+
+@_to_customer
+def no_pro_available(language: str) -> str:
+    text = _(
+        "Sorry, no pro is free in your area right now. We've passed your request to our "
+        "team and we'll get back to you soon."
+    )
+    return f"{text}\n{SIGNATURE}"
+
+
+@_to_customer
+def received(language: str, name: str = "") -> str:
+    if name:
+        return _(
+            "Thanks %(name)s! We've got your request and we're finding the right pro. "
+            "We'll update you shortly."
+        ) % {"name": name}
+    return _(
+        "Thanks! We've got your request and we're finding the right pro. We'll update you shortly."
+    )
+
+
+@_to_customer
+def all_set(language: str) -> str:
+    return _("Great, we have everything we need. We're lining up a pro and will update you here.")
+
+
+@_to_customer
+def flood_notice(language: str) -> str:
+    return _(
+        "We got a lot of messages in a row 🙏 We'll read them all together and answer as "
+        "soon as you're done writing."
+    )
+
+
+@_to_customer
+def persona_fallback(pro, language: str) -> str:
+    """The pro's reply when Gemini is not configured or its answer cannot be used."""
+    return _(
+        "Hi! We got your message for %(pro)s. We will get back to you shortly to arrange a time."
+    ) % {"pro": pro.name}
+
+
+# --- to the pro (Hebrew) -------------------------------------------------------------------
+
+
+@_in_hebrew
+def pro_job_offer(lead, slot_start) -> str:
+    """The new-job message: everything a pro needs to say yes or no between jobs."""
+    place = _place(lead)
+    if lead.urgent:
+        head = pgettext("to a pro", "🔧 New job from Fixi — urgent!")
+    else:
+        head = pgettext("to a pro", "🔧 New job from Fixi")
+    name = lead.customer.first_name or pgettext("to a pro", "no name given")
+    lines = [
+        head,
+        pgettext("to a pro", "Type: %(issue)s") % place,
+        pgettext("to a pro", "City: %(city)s") % place,
+        pgettext("to a pro", "Address: %(address)s") % place,
+        pgettext("to a pro", "When: %(when)s") % {"when": when(slot_start)},
+        pgettext("to a pro", "Customer: %(name)s") % {"name": name},
+    ]
+    if lead.summary:
+        lines.append(pgettext("to a pro", "Description: %(summary)s") % {"summary": lead.summary})
+    links = _links(lead.media)
+    if links:
+        lines.append(pgettext("to a pro", "Photos/files: %(links)s") % {"links": links})
+    lines.append("")
+    lines.append(pgettext("to a pro", "Approve the job?"))
+    return "\n".join(lines)
+
+
+@_in_hebrew
+def pro_approved(lead, slot_start) -> str:
+    customer = lead.customer
+    return pgettext(
+        "to a pro",
+        "✅ Your job: %(issue)s, %(address)s, %(city)s, %(when)s.\n"
+        "Customer: %(name)s, phone %(phone)s.\n"
+        'When you set out, write "on my way", and when you finish, "done".',
+    ) % {
+        **_place(lead),
+        "when": when(slot_start),
+        "name": customer.name or "—",
+        "phone": customer.phone or customer.chat_id.split("@")[0],
+    }
+
+
+@_in_hebrew
+def pro_rejected_ack() -> str:
+    return pgettext("to a pro", "Got it, thanks. We'll pass the job to another pro.")
+
+
+@_in_hebrew
+def pro_late_answer() -> str:
+    return pgettext(
+        "to a pro",
+        "This job has already gone to another pro, so your answer wasn't recorded. Thanks!",
+    )
+
+
+@_in_hebrew
+def pro_already_answered(approved: bool) -> str:
+    if approved:
+        return pgettext("to a pro", "You've already approved this job – all set 👍")
+    return pgettext("to a pro", "You've already answered this job; nothing was changed.")
+
+
+@_in_hebrew
+def pro_lead_moved(lead, why: str) -> str:
+    """A job that left the pro, with `why` in the pro's Hebrew (prefer the texts below)."""
+    return pgettext("to a pro", "The job (%(issue)s, %(address)s, %(city)s) %(why)s.") % {
+        **_place(lead),
+        "why": why,
+    }
+
+
+@_in_hebrew
+def pro_customer_cancelled(lead) -> str:
+    return pgettext(
+        "to a pro",
+        "The job (%(issue)s, %(address)s, %(city)s) was cancelled by the customer. The time "
+        "in your calendar is free again.",
+    ) % _place(lead)
+
+
+@_in_hebrew
+def pro_cancelled_by_fixi(lead) -> str:
+    """A manager cancelled the job in the admin."""
+    return pgettext(
+        "to a pro",
+        "The job (%(issue)s, %(address)s, %(city)s) was cancelled by Fixi. The time in your "
+        "calendar is free again.",
+    ) % _place(lead)
+
+
+@_in_hebrew
+def pro_reassigned(lead) -> str:
+    """A manager gave the job to another pro."""
+    return pgettext(
+        "to a pro", "The job (%(issue)s, %(address)s, %(city)s) has been passed to another pro."
+    ) % _place(lead)
+
+
+@_in_hebrew
+def pro_on_the_way_ack() -> str:
+    return pgettext("to a pro", "Great, we've told the customer you're on your way 🚐")
+
+
+@_in_hebrew
+def pro_done_ack() -> str:
+    return pgettext("to a pro", "Well done! The job is marked as completed ✔️")
+
+
+@_in_hebrew
+def pro_no_active_job() -> str:
+    return pgettext("to a pro", "We couldn't find an open approved job of yours right now.")
+
+
+@_in_hebrew
+def pro_help() -> str:
+    return pgettext(
+        "to a pro",
+        "I didn't understand 🙂 You can reply:\n"
+        "approve / reject – to a new job\n"
+        "on my way – when you set out to the customer\n"
+        "done – when the job is finished",
+    )
+
+
+@_in_hebrew
+def pro_timed_out(lead) -> str:
+    return pgettext(
+        "to a pro",
+        "The job (%(issue)s, %(address)s, %(city)s) has been passed to another pro because "
+        "no answer came in time.",
+    ) % _place(lead)
+
+
+@_in_hebrew
+def pro_stale_followup(lead, slot_start) -> str:
+    return pgettext(
+        "to a pro",
+        "The job for %(name)s (%(address)s, %(city)s, %(when)s) – are you done? Write "
+        '"done" once the job is completed.',
+    ) % {
+        **_place(lead),
+        "name": lead.customer.first_name or pgettext("to a pro", "the customer"),
+        "when": when(slot_start),
+    }
+
+
+@_in_hebrew
+def pro_rescheduled(lead, slot_start) -> str:
+    return pgettext(
+        "to a pro", "📅 New time: the job at %(address)s, %(city)s has moved to %(when)s."
+    ) % {
+        **_place(lead),
+        "when": when(slot_start),
+    }
+
+
+@_in_hebrew
+def pro_address_changed(lead) -> str:
+    return pgettext(
+        "to a pro", "📍 Update from the customer: the address is now %(address)s, %(city)s."
+    ) % _place(lead)
+
+
+@_in_hebrew
+def pro_customer_added(lead, text: str, files: list[dict]) -> str:
+    name = lead.customer.first_name or pgettext("to a pro", "the customer")
+    head = pgettext("to a pro", "✉️ %(name)s (%(address)s, %(city)s) added:")
+    lines = [head % {**_place(lead), "name": name}]
+    if text.strip():
+        lines.append(text.strip()[:500])
+    links = _links(files)
+    if links:
+        lines.append(pgettext("to a pro", "Files: %(links)s") % {"links": links})
+    return "\n".join(lines)
+
+
+# --- to the admin (Hebrew) -------------------------------------------------------------------
+
+
+@_in_hebrew
+def sos_report(lines: list[str]) -> str:
+    count = len(lines)
+    head = npgettext(
+        "to the admin",
+        "🆘 Fixi – %(count)s lead nobody could take:",
+        "🆘 Fixi – %(count)s leads nobody could take:",
+        count,
+    ) % {"count": count}
+    return head + "\n\n" + "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
+
+
+@_in_hebrew
+def ago(delta) -> str:
+    """How long ago, roughly: minutes under an hour, hours under two days, then days."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        count = minutes
+        text = npgettext("to the admin", "%(count)s minute ago", "%(count)s minutes ago", count)
+    elif minutes < 48 * 60:
+        count = minutes // 60
+        text = npgettext("to the admin", "%(count)s hour ago", "%(count)s hours ago", count)
+    else:
+        count = minutes // (24 * 60)
+        text = npgettext("to the admin", "%(count)s day ago", "%(count)s days ago", count)
+    return text % {"count": count}
+
+
+@_in_hebrew
+def whatsapp_reconnected(previous: str) -> str:
+    return pgettext(
+        "to the admin",
+        "Fixi: the WhatsApp connection is working again (previous state: %(previous)s). "
+        "Messages sent during the outage will be sent now.",
+    ) % {"previous": previous}
+
+
+# --- to the customer: booking ------------------------------------------------------------------
+
+
+@_to_customer
+def asked_pro(pro, slot_start, language: str) -> str:
+    return _(
+        "We've asked %(pro)s to confirm %(when)s. We'll let you know here as soon as they do."
+    ) % {"pro": pro.name, "when": when(slot_start, language)}
+
+
+@_to_customer
+def offer_slots(pro, asked, language: str) -> str:
+    return _(
+        "%(pro)s isn't free %(when)s. These are the nearest free times – which one suits you?"
+    ) % {"pro": pro.name, "when": when(asked, language)}
+
+
+@_to_customer
+def slot_gone(language: str) -> str:
+    return _("Sorry, that time was just taken.")
+
+
+@_to_customer
+def confirmed(lead, pro, slot_start, language: str) -> str:
+    text = _("✅ Booked! %(pro)s will come to %(address)s, %(city)s on %(when)s.") % {
+        "pro": pro.name,
+        "address": lead.full_address,
+        "city": city_name(lead, language),
+        "when": when(slot_start, language),
+    }
+    prices = price_lines(pro)
+    if prices:
+        text += "\n\n" + _("%(pro)s's prices:") % {"pro": pro.name} + "\n" + "\n".join(prices)
+    return text + "\n\n" + _('To cancel, just write "cancel".')
+
+
+@_to_customer
+def waiting_for_pro(pro, language: str) -> str:
+    return _("We're waiting for %(pro)s to confirm; we'll update you here.") % {"pro": pro.name}
+
+
+@_to_customer
+def booked_status(pro, slot_start, language: str) -> str:
+    return _('You\'re booked with %(pro)s on %(when)s. To cancel, write "cancel".') % {
+        "pro": pro.name,
+        "when": when(slot_start, language),
+    }
+
+
+@_to_customer
+def on_the_way(pro, language: str) -> str:
+    return _("🚐 %(pro)s is on the way to you.") % {"pro": pro.name}
+
+
+@_to_customer
+def ask_rating(pro, language: str) -> str:
+    return _(
+        "%(pro)s has marked the job as done. How was it? Reply with a number from 1 (poor) "
+        "to 5 (excellent)."
+    ) % {"pro": pro.name}
+
+
+@_to_customer
+def rating_thanks(language: str) -> str:
+    return _("Thank you for the rating! 🙏")
+
+
+@_to_customer
+def cancelled(language: str) -> str:
+    return _("Your request has been cancelled. Write to us any time you need a pro.")
+
+
+@_to_customer
+def cancel_too_late(language: str) -> str:
+    return _("The appointment time has already started, so it can't be cancelled here.")
+
+
+@_to_customer
+def nothing_to_cancel(language: str) -> str:
+    return _("There's no open request to cancel.")
+
+
+# --- to the customer: the periodic jobs ---------------------------------------------------------
+
+
+@_to_customer
+def offer_expired(language: str) -> str:
+    return _(
+        "The times we offered are no longer held. When would suit you? A day and a rough time "
+        "is perfect."
+    )
+
+
+@_to_customer
+def customer_stale_check(pro, language: str) -> str:
+    return _(
+        "Did %(pro)s come and finish the job? If it's done, reply with a rating from 1 to 5 "
+        "once they mark it; if not, just tell us here and we'll sort it out."
+    ) % {"pro": pro.name}
+
+
+@_to_customer
+def reminder(lead, pro, slot_start, hours: int, language: str) -> str:
+    if hours == 24:
+        text = _("⏰ Reminder: Tomorrow – %(pro)s, %(when)s, %(address)s.")
+    else:
+        text = _("⏰ Reminder: In about two hours – %(pro)s, %(when)s, %(address)s.")
+    return text % {
+        "pro": pro.name,
+        "when": when(slot_start, language),
+        "address": lead.full_address,
+    }
+
+
+@_to_customer
+def reminder_confirmed(language: str) -> str:
+    return _("Thanks, see you then! 👍")
+
+
+@_to_customer
+def reschedule_offer(pro, language: str) -> str:
+    return _("These are %(pro)s's nearest free times – which one suits you?") % {"pro": pro.name}
+
+
+@_to_customer
+def no_other_times(language: str) -> str:
+    return _("Sorry, there are no other free times right now; your booking stays as it is.")
+
+
+@_to_customer
+def rescheduled(pro, slot_start, language: str) -> str:
+    return _("✅ Moved: %(pro)s, %(when)s.") % {
+        "pro": pro.name,
+        "when": when(slot_start, language),
+    }
+
+
+# --- to the customer: the conversation after routing -------------------------------------------
+
+
+@_to_customer
+def call_answer(language: str) -> str:
+    return _(
+        "We can't take calls on this number, but we answer here in writing, fast: send a "
+        "message or a voice note and we'll take it from there."
+    )
+
+
+@_to_customer
+def thanks_reply(language: str) -> str:
+    return _("You're welcome! 🙏")
+
+
+@_to_customer
+def person_will_answer(language: str) -> str:
+    return _("Good question – someone from our team will answer you here shortly.")
+
+
+@_to_customer
+def price_unknown(language: str) -> str:
+    return _(
+        "The price depends on the pro and the job: as soon as we know what and where, we'll "
+        "show you the pro's price list."
+    )
+
+
+@_to_customer
+def price_answer(pro, likely: bool, language: str) -> str:
+    """The pro's price list, from the database only."""
+    if likely:
+        head = _("%(pro)s's prices (the pro we'd most likely send):")
+    else:
+        head = _("%(pro)s's prices:")
+    lines = "\n".join(price_lines(pro))  # may be empty: the layout stays the same
+    final = _("The final price is agreed with the pro on site.")
+    return "\n".join([head % {"pro": pro.name}, lines, final])
+
+
+@_to_customer
+def eta(lead, slot_start, language: str) -> str:
+    """Where the visit stands: on the way, booked for a time, or waiting for the pro."""
+    pro = lead.pro
+    if lead.on_the_way_at and lead.status == "booked":
+        return on_the_way(pro, language)
+    if lead.status == "booked":
+        text = _("%(pro)s is coming %(when)s. We'll tell you when they're on the way.")
+    else:
+        text = _("We've asked %(pro)s to confirm %(when)s; we'll tell you here as soon as they do.")
+    return text % {"pro": pro.name, "when": when(slot_start, language)}
+
+
+MOVE_OFFERS = {
+    "earlier": gettext_lazy("These are %(pro)s's free times earlier – which one suits you?"),
+    "later": gettext_lazy("These are %(pro)s's free times later – which one suits you?"),
+    "other_day": gettext_lazy(
+        "These are %(pro)s's free times on another day – which one suits you?"
+    ),
+}
+NO_MOVE_TIMES = {
+    "earlier": gettext_lazy(
+        "Sorry, %(pro)s has no free time earlier right now; your time stays as it is."
+    ),
+    "later": gettext_lazy(
+        "Sorry, %(pro)s has no free time later right now; your time stays as it is."
+    ),
+    "other_day": gettext_lazy(
+        "Sorry, %(pro)s has no free time on another day right now; your time stays as it is."
+    ),
+}
+
+
+@_to_customer
+def move_offer(pro, direction: str, language: str) -> str:
+    return str(MOVE_OFFERS[direction]) % {"pro": pro.name}
+
+
+@_to_customer
+def no_move_times(pro, direction: str, language: str) -> str:
+    return str(NO_MOVE_TIMES[direction]) % {"pro": pro.name}
+
+
+@_to_customer
+def not_free_then(pro, asked, language: str) -> str:
+    return _("%(pro)s isn't free %(when)s.") % {"pro": pro.name, "when": when(asked, language)}
+
+
+@_to_customer
+def address_updated(lead, language: str) -> str:
+    return _("Updated: the address is now %(address)s, %(city)s. We've told %(pro)s.") % {
+        "address": lead.full_address,
+        "city": city_name(lead, language),
+        "pro": lead.pro.name,
+    }
+
+
+@_to_customer
+def passed_to_pro(pro, language: str) -> str:
+    return _("Thanks, we've passed it on to %(pro)s.") % {"pro": pro.name}
+
+
+@_to_customer
+def ask_day_again(problem: str, language: str) -> str:
+    """A day that could not be read, or one that has passed: asked again, never guessed."""
+    if problem == "past":
+        return _(
+            "That date has already passed – which day would suit you? A day and a rough time "
+            "is perfect."
+        )
+    return _("Sorry, I didn't catch the day – which day and roughly what time would suit you?")
