@@ -113,7 +113,9 @@ def _from_answer(
     reason = _optional_choice("urgency_reason", data.urgency_reason, URGENCY_REASONS)
     time_of_day = _optional_choice("time_of_day", data.time_of_day, TIMES_OF_DAY)
     intent = _one_of("intent", data.intent, [i.value for i in Intent])
-    requested_date, requested_time = _when(data.requested_date, data.requested_time, now)
+    requested_date, requested_time, when_problem = _when(
+        data.requested_date, data.requested_time, now
+    )
     city, notes = _city(data.city, text or transcript)
     return Dispatch(
         city=city.slug if city else "",
@@ -128,6 +130,7 @@ def _from_answer(
         requested_date=requested_date,
         requested_time=requested_time,
         time_of_day=time_of_day,
+        when_problem=when_problem,
         customer_name=_clipped(data.customer_name, "customer_name"),
         intent=intent,
         transcript=transcript,
@@ -155,27 +158,31 @@ def _clipped(value: str, name: str) -> str:
 
 
 def _when(date_text: str, time_text: str, now: dt.datetime):
-    """(date, aware local datetime) from the model's YYYY-MM-DD and HH:MM.
+    """(date, aware local datetime, when_problem) from the model's YYYY-MM-DD and HH:MM.
 
     A time without a date is the next such time (today if still ahead, else tomorrow).
-    Dates before today or more than a year ahead are refused: the model misread the year.
+    A date before today is what the customer wrote (a day already gone): no date, and
+    when_problem "past" so the conversation asks which day; the rest of the answer stands.
+    A date more than a year ahead is refused: the model misread the year.
     """
     try:
         date = dt.date.fromisoformat(date_text) if date_text else None
         clock = dt.time.fromisoformat(time_text) if time_text else None
     except ValueError as error:
         raise InvalidField(f"requested date/time not parsed: {error}", "requested_time") from None
-    if date is not None and not 0 <= (date - now.date()).days <= MAX_DAYS_AHEAD:
+    if date is not None and date < now.date():
+        return None, None, "past"
+    if date is not None and (date - now.date()).days > MAX_DAYS_AHEAD:
         raise InvalidField(
             f"requested_date {date.isoformat()} is not within the coming year", "requested_date"
         )
     if clock is None:
-        return date, None
+        return date, None, ""
     if date is None:
         date = now.date() if clock > now.time() else now.date() + dt.timedelta(days=1)
     moment = dt.datetime.combine(date, clock, tzinfo=LOCAL_TIME_ZONE)
     # Through UTC and back: a wall time in the spring-forward gap becomes a real one.
-    return date, moment.astimezone(dt.UTC).astimezone(LOCAL_TIME_ZONE)
+    return date, moment.astimezone(dt.UTC).astimezone(LOCAL_TIME_ZONE), ""
 
 
 def _city(model_city: str, text: str):

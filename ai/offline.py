@@ -55,6 +55,7 @@ def dispatch(text: str, now: dt.datetime | None = None) -> Dispatch:
     when = read_when(text, local.date(), local.time().replace(tzinfo=None))
     result.requested_date = when.date
     result.time_of_day = when.time_of_day
+    result.when_problem = when.problem
     if when.date and when.time:
         result.requested_time = dt.datetime.combine(when.date, when.time, tzinfo=zone)
 

@@ -31,6 +31,9 @@ class Dispatch:
     issue_type: an IssueType key; "other" when no trade fits.
     requested_time: local (Asia/Jerusalem) aware datetime, or None; `time_of_day` is
     "morning" | "afternoon" | "evening" | "" when only a part of the day was given.
+    when_problem: "" | "past" | "unreadable": the customer wrote a day that is already
+    gone or cannot be read, so requested_date is None (never today) and the conversation
+    asks which day.
     """
 
     city: str = ""
@@ -44,6 +47,7 @@ class Dispatch:
     requested_date: dt.date | None = None
     requested_time: dt.datetime | None = None
     time_of_day: str = ""
+    when_problem: str = ""  # "" | "past" | "unreadable"
     customer_name: str = ""
     safety_tip: str = ""
     transcript: str = ""

@@ -287,8 +287,20 @@ def test_a_bad_key_means_offline_without_trying_other_models(fake_gemini, settin
     assert any("400 INVALID_ARGUMENT" in note for note in result.notes)
 
 
-@pytest.mark.parametrize("date", ["2026-03-25", "2031-01-01"])
-def test_a_date_outside_the_coming_year_rejects_the_answer(fake_gemini, offline_calls, date):
+def test_a_date_already_gone_keeps_the_answer_and_says_past(fake_gemini, offline_calls):
+    fake_gemini.respond(MODELS[0], answer(requested_date="2026-03-25", requested_time="10:00"))
+
+    result = dispatcher.dispatch("נזילה בחיפה", now=NOW)
+
+    assert result.source == f"gemini:{MODELS[0]}"
+    assert offline_calls == []
+    assert (result.requested_date, result.requested_time) == (None, None)
+    assert result.when_problem == "past"
+    assert result.city == "haifa"
+
+
+@pytest.mark.parametrize("date", ["2027-03-28", "2031-01-01"])
+def test_a_date_more_than_a_year_ahead_rejects_the_answer(fake_gemini, offline_calls, date):
     fake_gemini.respond(MODELS[0], answer(requested_date=date))
 
     result = dispatcher.dispatch("נזילה בחיפה", now=NOW)
@@ -320,7 +332,7 @@ def test_a_voice_note_goes_inline_and_its_transcript_is_kept(fake_gemini):
 def test_a_rejected_voice_note_answer_gives_the_transcript_to_the_offline_dispatcher(
     fake_gemini, offline_calls
 ):
-    fake_gemini.respond(MODELS[0], answer(requested_date="2020-01-01", transcript="נזילה בחיפה"))
+    fake_gemini.respond(MODELS[0], answer(requested_date="2031-01-01", transcript="נזילה בחיפה"))
 
     result = dispatcher.dispatch("", media=[(b"OggS", "audio/ogg")], now=NOW)
 

@@ -233,7 +233,7 @@ def test_summary_is_one_line_of_at_most_120_characters():
         ("5.12", dt.date(2026, 12, 5)),
         ("3/1/27", dt.date(2027, 1, 3)),
         ("3/1/2027", dt.date(2027, 1, 3)),
-        ("1/11", dt.date(2027, 11, 1)),  # already past this year
+        ("1/1", dt.date(2027, 1, 1)),  # nearer next year than this year
         ("10 בדצמבר", dt.date(2026, 12, 10)),
         ("December 10th", dt.date(2026, 12, 10)),
     ],
@@ -304,6 +304,26 @@ def test_no_time_or_date(text):
     reading = read(text)
 
     assert (reading.requested_date, reading.requested_time, reading.time_of_day) == (None, None, "")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("1/11", "past"),  # 23 days ago is nearer than next November
+        ("ב-20/11 בשעה 10:00", "past"),
+        ("32/13", "unreadable"),
+        ("on the 31st of November", "unreadable"),
+    ],
+)
+def test_a_day_gone_or_unreadable_is_asked_back_never_today(text, problem):
+    reading = read(text)
+
+    assert (reading.requested_date, reading.requested_time) == (None, None)
+    assert reading.when_problem == problem
+
+
+def test_a_readable_day_has_no_problem():
+    assert read("מחר ב-10").when_problem == ""
 
 
 def test_the_first_mention_that_is_not_in_the_past_counts():
