@@ -209,7 +209,7 @@ def read(turn: Turn) -> Dispatch:
         refresh_record(turn.lead, turn.now)
         earlier = [m for m in conversation(turn.lead) if m.pk not in {w.pk for w in turn.words}]
         context = "\n".join(clipped(m.text) for m in earlier if m.text)
-        turn.reading = dispatcher.dispatch(turn.text, media=media, context=context)
+        turn.reading = dispatcher.dispatch(turn.text, media=media, now=turn.now, context=context)
     return turn.reading
 
 

@@ -326,3 +326,18 @@ def test_the_inbox_puts_a_lead_waiting_for_a_person_first_until_a_manager_answer
     manager_actions.message_customer(lead.pk, "כן, יש לו תעודה", actor_name="boss")
     lead.refresh_from_db()
     assert lead.needs_manager_at is None
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [("ב-3/12 בשעה 10", "כבר עבר"), ("ב-32/13", "לא הצלחתי להבין איזה יום")],
+)
+def test_a_past_or_unreadable_day_is_asked_again_never_booked_for_today(plumber, when, expected):
+    written = timezone.make_aware(dt.datetime(2026, 12, 6, 9, 0))
+    job = f"יש לי נזילה מתחת לכיור ברחוב הרצל 10 בחיפה, {when}"
+
+    assert say(job, now=written) == Outcome.ASKED
+
+    lead = Lead.objects.get()
+    assert lead.appointment_time is None and lead.pro is None
+    assert expected in answer().text
