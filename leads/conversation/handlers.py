@@ -12,7 +12,7 @@ it and returns an Outcome; one that does not returns None and the next is asked.
     detail_change  a changed address, time or detail once a pro has the job
     describe       the job's details: ask for what is missing, route when complete
 
-Each handler is small and reads the turn; the wording is in leads.texts.
+Each handler is small and reads the turn; the wording is in fixi.texts.
 """
 
 import dataclasses
