@@ -321,7 +321,7 @@ def test_the_inbox_puts_a_lead_waiting_for_a_person_first_until_a_manager_answer
 
     page = admin_client.get(reverse("admin:leads_lead_inbox")).content.decode()
     assert page.index(str(lead.pk)) < page.index(str(other.pk))
-    assert "Needs a person" in page
+    assert "צריך מענה אנושי" in page  # the admin speaks Hebrew first
 
     manager_actions.message_customer(lead.pk, "כן, יש לו תעודה", actor_name="boss")
     lead.refresh_from_db()

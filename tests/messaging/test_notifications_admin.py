@@ -15,6 +15,14 @@ from tests.messaging import shapes
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def admin_client(admin_client):
+    """Pages read in English (the admin's Hebrew is checked in tests/fixi/test_texts.py
+    and the browser lane)."""
+    admin_client.cookies["django_language"] = "en"
+    return admin_client
+
+
 def stored(payload: dict) -> InboundMessage:
     return InboundMessage.objects.get(pk=ingest(payload).inbound_id)
 
