@@ -30,7 +30,7 @@ city's name; common Hebrew misspellings are listed as aliases instead.
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -333,6 +333,25 @@ class _Context:
     word_before: str | None  # the neighbouring word even across punctuation
 
 
+def _prefix_splits(word: str) -> list[tuple[str, str]]:
+    """(prefix, rest): the word as written, and less each run of prefix letters it opens
+    with, leaving at least two letters."""
+    splits = [("", word)]
+    for k in range(1, min(_LONGEST_PREFIX, len(word) - 2) + 1):
+        if word[:k] not in _PREFIX_STEMS:
+            break
+        if word[:k] in _PREFIXES:
+            splits.append((word[:k], word[k:]))
+    return splits
+
+
+def _opens_a_name(word: str) -> bool:
+    """Is the word the first token of some name, or such a token with "'s" (Latin)?"""
+    if word in _INDEX:
+        return True
+    return word.endswith(MARK + "s") and not _is_hebrew(word) and word[:-2] in _INDEX
+
+
 def _false_friend(word: str) -> bool:
     """Is the word, less a leading "ו" and "ש"/"כש", a known false friend?"""
     word = word[1:] if word.startswith("ו") else word
@@ -483,17 +502,17 @@ class _Scan:
         last = i + count - 1
         return self.starts[last] + len(form.tokens[-1])
 
-    def _options(self, i: int):
-        """(form, prefix, prefix_token, start, end) for every name that can start at i."""
+    def _splits(self, i: int) -> list[tuple[str, str, bool, int]]:
+        """(prefix, rest, prefix_token, at): the readings of word i as prefix letters and a
+        word that opens some name (or that word with "'s")."""
         word = self.words[i]
-        splits = [("", word, False, i)]
-        for k in range(1, min(_LONGEST_PREFIX, len(word) - 2) + 1):
-            if word[:k] not in _PREFIX_STEMS:
-                break
-            if word[:k] in _PREFIXES:
-                splits.append((word[:k], word[k:], False, i))
+        splits = [(prefix, rest, False, i) for prefix, rest in _prefix_splits(word)]
         if word in _STANDALONE_PREFIXES and self.joined[i + 1]:
             splits.append((word, self.words[i + 1], True, i + 1))
+        return [split for split in splits if _opens_a_name(split[1])]
+
+    def _options(self, splits: list[tuple[str, str, bool, int]]):
+        """(form, prefix, prefix_token, start, end) for every name the splits can open."""
         for prefix, rest, prefix_token, at in splits:
             start = self.starts[at] + (0 if prefix_token else len(prefix))
             for form in _INDEX.get(rest, ()):
@@ -510,9 +529,10 @@ class _Scan:
         word = self.words[i]
         if word not in _INDEX and word[0] not in _PREFIX_STEMS and not word.endswith(MARK + "s"):
             return None  # the common case, decided quickly
-        if _false_friend(word):
-            return None
-        options = list(self._options(i))
+        splits = self._splits(i)
+        if not splits or _false_friend(word):
+            return None  # most words that open with a prefix letter
+        options = list(self._options(splits))
         if not options:
             return None
         options.sort(key=lambda o: (-len(o[0].tokens), -o[0].size, len(o[1])))
@@ -523,22 +543,22 @@ class _Scan:
                 return _Hit(form, start, end, last + 1)
         return None
 
-    def exact_hits(self) -> list[_Hit]:
+    def exact_hits(self) -> Iterator[_Hit]:
         return self._hits(self.hit_at)
 
-    def fuzzy_hits(self) -> list[_Hit]:
+    def fuzzy_hits(self) -> Iterator[_Hit]:
         return self._hits(self._fuzzy_at)
 
-    def _hits(self, hit_at: Callable[[int], _Hit | None]) -> list[_Hit]:
-        hits, i = [], 0
+    def _hits(self, hit_at: Callable[[int], _Hit | None]) -> Iterator[_Hit]:
+        """Hits left to right, as they are asked for (find_city stops at the first)."""
+        i = 0
         while i < len(self.words):
             hit = hit_at(i)
             if hit is None:
                 i += 1
             else:
-                hits.append(hit)
+                yield hit
                 i = hit.next_token
-        return hits
 
     def _fuzzy_at(self, i: int) -> _Hit | None:
         if not self.latin[i]:
@@ -615,6 +635,9 @@ for _form in filter(_fuzzy_candidate, _FORMS.values()):
         _NAMES_BY_END_WORD.setdefault((-1, _form.tokens[-1]), []).append(_form)
 
 
+_LONGEST_SINGLE_WORD_NAME = max(map(len, _SINGLE_WORD_NAMES))
+
+
 def _one_city(forms: list[_Form]) -> _Form | None:
     """The form when all agree on the city; None for nothing, or for a typo that could be
     either of two cities."""
@@ -624,7 +647,9 @@ def _one_city(forms: list[_Form]) -> _Form | None:
 
 
 def _typo_of_word(word: str) -> _Form | None:
-    if len(word) < 5 or word in _NOT_TYPOS:
+    # A word longer than any name and one letter is no typo of one; the check also keeps a
+    # long run of letters from making its deletions (quadratic in its length).
+    if not 5 <= len(word) <= _LONGEST_SINGLE_WORD_NAME + 1 or word in _NOT_TYPOS:
         return None
     found = [
         form
@@ -668,14 +693,19 @@ def find_all_cities(text: str) -> list[CityMatch]:
         return []
     normalised, where = _normalise_mapped(text)
     scan = _Scan(normalised)
-    hits = scan.exact_hits() or scan.fuzzy_hits()
+    hits = list(scan.exact_hits()) or list(scan.fuzzy_hits())
     return [_match(text, where, hit) for hit in hits]
 
 
 def find_city(text: str) -> CityMatch | None:
-    """The first city named in the text, or None."""
-    matches = find_all_cities(text)
-    return matches[0] if matches else None
+    """The first city named in the text, or None: find_all_cities(text)[0], without reading
+    past the first name."""
+    if not text:
+        return None
+    normalised, where = _normalise_mapped(text)
+    scan = _Scan(normalised)
+    hit = next(scan.exact_hits(), None) or next(scan.fuzzy_hits(), None)
+    return _match(text, where, hit) if hit else None
 
 
 def _match(text: str, where: list[int], hit: _Hit) -> CityMatch:

@@ -21,23 +21,35 @@ HE = "\u05d0-\u05ea"
 B = rf"(?<![{HE}])"
 E = rf"(?![{HE}])"
 HE_WORD = rf"[{HE}][{HE}'׳\"״\-]*"
+# Street words are capped. Any letter after a hyphen or a quote mark can start one, so in a
+# long run of joined words ("בא-בא-בא-…") an uncapped word read from each start to the end
+# of the run: quadratic time. No street name comes near this length. Possessive ("}+"): a
+# space follows a street word, so giving letters back never helps.
+LONGEST_WORD = 40
+STREET_WORD = rf"[{HE}][{HE}'׳\"״\-]{{0,{LONGEST_WORD}}}+"
 # After a house number: not a time, an amount or a count ("ב-3 עותקים", "בשעה 5 דקות").
 NOT_HOUSE = (
     r"\s*(?:%|₪|דק|שעות|ימים|שבוע|חודש|שנ|ש[\"״]?ח|שקל|אחוז|מטר|ס[\"״]?מ|מעלות|עותק|פעמים|"
     r"(?i:min|hour|day|week|month|year|degree|nis|shekel|times|copies|percent|[ap]\.?m\b))"
 )
 NUM = rf"(?<![\d\-+])\d{{1,4}}(?:\s?[אבגד]{E})?(?:/\d{{1,3}})?(?![\d:])(?!{NOT_HOUSE})"
-APT_HE = r"(?:\s*,?\s*(?:דירה|דירת|קומה|כניסה|ד['׳]|ק['׳])\s*\d{1,3}[אבגד]?)*"
+# "\s*(?:,\s*)?", not "\s*,?\s*": two stars around an optional comma try every split of a
+# run of spaces before giving up, quadratic in the run.
+APT_HE = r"(?:\s*(?:,\s*)?(?:דירה|דירת|קומה|כניסה|ד['׳]|ק['׳])\s*\d{1,3}[אבגד]?)*"
 STREET_HE = r"(?:רחוב|רח['׳\"״.]|שדרות|שדרת|שד['׳.]|דרך|סמטת|סמ['׳]|כיכר|ככר|משעול|מעלה)"
 
-ADDRESS_LABEL = re.compile(r"(?:כתובת|(?i:address))\s*[:\-–]\s*(?P<a>[^\n.;]*\d[^\n.;,]*)")
+# A label, then the address: the rest of its sentence or line up to its last digit, and on to
+# a comma. Read in two steps, see _labelled_address.
+ADDRESS_LABEL = re.compile(r"(?:כתובת|(?i:address))\s*[:\-–]\s*")
+LABELLED = re.compile(r"[^\n.;]*\d[^\n.;,]*")
+SENTENCE_OR_LINE_END = re.compile(r"[\n.;]|$")
 ADDRESS_HE = re.compile(
-    rf"{B}[ובלמ]?(?P<a>{STREET_HE}\s*{HE_WORD}(?:\s+{HE_WORD}){{0,3}}?\s+{NUM}{APT_HE})"
+    rf"{B}[ובלמ]?(?P<a>{STREET_HE}\s*{STREET_WORD}(?:\s+{STREET_WORD}){{0,3}}?\s+{NUM}{APT_HE})"
 )
 # "בהרצל 12": only after ב, and the number must end the phrase (punctuation, the end, a flat
 # or floor, or a word opening with a preposition or "and"), so "התקנת 3 שקעים" is a count.
 ADDRESS_HE_BARE = re.compile(
-    rf"{B}ו?ב(?P<a>(?P<w>{HE_WORD})(?:\s+(?P<w2>{HE_WORD}))?\s+{NUM}{APT_HE})"
+    rf"{B}ו?ב(?P<a>(?P<w>{STREET_WORD})(?:\s+(?P<w2>{STREET_WORD}))?\s+{NUM}{APT_HE})"
     rf"(?=\s*$|\s*[.,;!?)\-–]|\s+[ובלמש])"
 )
 NOT_STREETS = {
@@ -50,11 +62,13 @@ NOT_STREETS = {
     *MONTHS_HE, *WEEKDAYS_HE,
 }  # fmt: skip
 
-EN_WORD = r"[A-Za-z][A-Za-z'’\-]*"
+EN_WORD = rf"[A-Za-z][A-Za-z'’\-]{{0,{LONGEST_WORD}}}+"  # capped like STREET_WORD
 EN_SUFFIX = r"(?i:st|street|rd|road|ave|avenue|blvd|boulevard|ln|lane|way|sq|square)"
 EN_PREFIX = r"(?i:rechov|rehov|derech|sderot|shderot|street|st\.)"
 EN_NUM = r"(?<![\d\-+])\d{1,4}[A-Za-z]?(?![\d:])(?!\s*(?i:am|pm|a\.m|p\.m)\b)"
-APT_EN = r"(?:\s*,?\s*(?i:apt\.?|apartment|flat|floor|fl\.|entrance|unit|#)\s*\d{1,3}[A-Za-z]?)*"
+APT_EN = (
+    r"(?:\s*(?:,\s*)?(?i:apt\.?|apartment|flat|floor|fl\.|entrance|unit|#)\s*\d{1,3}[A-Za-z]?)*"
+)
 ADDRESS_EN = [
     re.compile(rf"\b(?P<a>{EN_NUM}\s+(?P<n>{EN_WORD}(?:\s+{EN_WORD}){{0,3}}?)\s+{EN_SUFFIX}\b\.?"
                rf"{APT_EN})"),
@@ -72,8 +86,11 @@ EN_LEAD_WORDS = {
 NAME_HE = re.compile(
     rf"{B}(?:קוראים לי|שמי|השם שלי(?: הוא)?)\s+(?P<n>{HE_WORD})(?:\s+(?P<s>{HE_WORD}))?"
 )
+# After punctuation, spaces but no line break: the last break before "אני" opens the match,
+# so a run of empty lines is not read again from each of its breaks (quadratic).
 NAME_HE_ANI = re.compile(
-    rf"(?:^|[.!?,\n]\s*|(?:שלום|היי|הי|אהלן|בוקר טוב|ערב טוב){E}[,!]?\s+)ו?אני\s+(?P<n>{HE_WORD})"
+    rf"(?:^|[.!?,\n][^\S\n]*|(?:שלום|היי|הי|אהלן|בוקר טוב|ערב טוב){E}[,!]?\s+)"
+    rf"ו?אני\s+(?P<n>{HE_WORD})"
     rf"(?=\s*$|\s*[.,!?\-]|\s+(?:מ|ו|ו?אני|גר|גרה|יש|צריך|צריכה|רציתי|ורציתי|פונה)\S*)"
 )
 EN_SURNAME = r"(?:\s+(?P<s>[A-Z][a-z'’\-]+))?"
@@ -81,9 +98,11 @@ NAME_EN = [
     re.compile(rf"\b(?i:my name is|my name's|name:)\s+(?P<n>[A-Za-z][a-z'’\-]+){EN_SURNAME}"),
     re.compile(rf"\b(?i:this is|i'?m|i am|it'?s)\s+(?P<n>[A-Z][a-z'’\-]+){EN_SURNAME}"),
 ]
+# It ends "\s*(?:[.!]\s*)?$", not "\s*[.!]?\s*$": two stars around an optional stop try
+# every split of trailing spaces (quadratic in the run).
 SIGN_OFF = re.compile(
     rf"(?:תודה(?: רבה)?|בתודה|(?i:thanks|thank you|regards|cheers|best))[,!.\s]+"
-    rf"(?P<n>{HE_WORD}|[A-Z][a-z'’\-]+)(?:\s+(?P<s>{HE_WORD}|[A-Z][a-z'’\-]+))?\s*[.!]?\s*$"
+    rf"(?P<n>{HE_WORD}|[A-Z][a-z'’\-]+)(?:\s+(?P<s>{HE_WORD}|[A-Z][a-z'’\-]+))?\s*(?:[.!]\s*)?$"
 )
 NOT_NAMES = {
     "צריך", "צריכה", "צריכים", "רוצה", "רוצים", "מחפש", "מחפשת", "גר", "גרה", "לא", "פה", "כאן",
@@ -105,8 +124,8 @@ NOT_NAMES = {
 
 
 def find_address(text: str) -> str:
-    if m := ADDRESS_LABEL.search(text):
-        return _clean(m.group("a"))
+    if labelled := _labelled_address(text):
+        return _clean(labelled)
     if m := ADDRESS_HE.search(text):
         return _clean(m.group("a"))
     for pattern in ADDRESS_EN:
@@ -124,6 +143,20 @@ def find_address(text: str) -> str:
             continue
         if not find_city(" ".join(words)):
             return _clean(m.group("a"))
+    return ""
+
+
+def _labelled_address(text: str) -> str:
+    """What follows the first label with a digit after it in the same sentence or line. A
+    label without one marks the rest of its sentence as read, so that repeated labels
+    ("address: address: …") do not each read it again."""
+    read_until = -1
+    for label in ADDRESS_LABEL.finditer(text):
+        if label.end() < read_until:
+            continue  # no digit from here to the end of the sentence
+        if address := LABELLED.match(text, label.end()):
+            return address.group()
+        read_until = SENTENCE_OR_LINE_END.search(text, label.end()).start()
     return ""
 
 

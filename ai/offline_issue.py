@@ -33,14 +33,205 @@ from dataclasses import dataclass
 from fixi.vocabulary import IssueType
 
 HE = "\u05d0-\u05ea"
+PREFIXES = "ובלמהשכ"
+NOT_PREFIXES = "".join(sorted({chr(c) for c in range(0x5D0, 0x5EB)} - set(PREFIXES)))
+WORD_START = rf"(?<![{HE}])(?:[{PREFIXES}]{{0,3}})"
+WORD_END = rf"(?![{HE}])"
 MIN_SCORE = 2.0
+
+# What re.IGNORECASE equates with the Latin letters: their capitals, and İ ı ſ K.
+_FOLD = str.maketrans(
+    {
+        **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
+        **{"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"},
+    }
+)
+_TO_FOLD = re.compile("[A-Z\u0130\u0131\u017f\u212a]")
+
+
+def fold(text: str) -> str:
+    """The text as rules read it: what IGNORECASE would equate with a Latin letter becomes
+    that letter in lower case, one character for one, so rules need no IGNORECASE (which
+    stops the regex engine from skipping ahead to a rule's first letters)."""
+    return text.translate(_FOLD) if _TO_FOLD.search(text) else text
 
 
 def rx(pattern: str) -> re.Pattern:
-    """Compile a rule. `@` starts a Hebrew word (any of the prefixes ו ה ב ל מ ש כ, up to
-    three); `#` ends a Hebrew word. English parts use \\b themselves."""
-    pattern = pattern.replace("@", rf"(?<![{HE}])(?:[ובלמהשכ]{{0,3}})").replace("#", rf"(?![{HE}])")
-    return re.compile(pattern, re.IGNORECASE)
+    """Compile a rule, to be searched in fold(text). `@` starts a Hebrew word (any of the
+    prefixes ו ה ב ל מ ש כ, up to three); `#` ends a Hebrew word; `~` right after the word
+    an alternative opens is the rest of that word (_rest_of_word). English parts use \\b
+    themselves and are written in lower case.
+
+    A rule is only looked for, so it is compiled for speed with the same answer: every
+    alternative is made to open with a letter (_letter_first), and the engine then jumps
+    from one of those letters to the next instead of trying the rule at every position (a
+    few times faster on long text; the answer of a search is the same, only a match's start
+    may move past its prefix letters). rx_cut compiles a rule whose matches are cut out."""
+    if re.search(r"(?<!\\)[A-Z]", pattern):
+        raise ValueError(f"rules are matched in folded text, write them in lower case: {pattern}")
+    alternatives = map(_rest_of_word, _top_level(pattern.replace("#", WORD_END)))
+    forms = [form for alternative in alternatives for form in _letter_first(alternative)]
+    return re.compile("|".join(forms).replace("@", WORD_START))
+
+
+@dataclass(frozen=True)
+class CutRule:
+    """A rule whose matches are cut out of the text (rx's are only looked for). It is looked
+    for first, compiled as rx compiles it, and only a text that has it goes through the
+    slower exact compile, whose matches start where they are read, prefix letters included,
+    in the text as written."""
+
+    found: re.Pattern
+    exact: re.Pattern
+
+    def cut(self, text: str) -> str:
+        return self.exact.sub(" ", text) if self.found.search(fold(text)) else text
+
+
+def rx_cut(pattern: str) -> CutRule:
+    exact = pattern.replace("@", WORD_START).replace("#", WORD_END)
+    return CutRule(found=rx(pattern), exact=re.compile(exact, re.IGNORECASE))
+
+
+def _letter_first(alternative: str) -> list[str]:
+    """Alternatives that together match where `alternative` does, each opening with a
+    letter where that can be done: a Hebrew word start (@) is checked by lookbehinds after
+    the word, an English one (\\b) after its first letter, other lookbehinds after the first
+    letter too, and a leading group is spread over its own alternatives. Anything else is
+    kept as it is."""
+    if alternative.startswith("@"):
+        return _stems_first(alternative[1:])
+    if alternative.startswith("\\b"):
+        return [form for head in _heads(alternative[2:]) for form in _boundary_after(head)]
+    if alternative.startswith("(?<"):
+        return _lookbehinds_after_first_letter(alternative)
+    heads = _heads(alternative)
+    if heads == [alternative]:
+        return heads
+    return [form for head in heads for form in _letter_first(head)]
+
+
+def _heads(pattern: str) -> list[str]:
+    """A pattern that opens with a group, as one pattern per alternative of the group (and
+    one without it when the group is optional; the group's capture is dropped: rules use
+    none); any other pattern as itself."""
+    if not pattern.startswith("(") or pattern.startswith("(?"):
+        return [pattern]
+    end = _group_end(pattern)
+    heads, rest = _top_level(pattern[1:end]), pattern[end + 1 :]
+    if rest[:1] == "?" and rest[1:2] not in ("?", "+"):
+        return [head + rest[1:] for head in heads] + [rest[1:]]
+    if rest[:1] in ("?", "*", "+", "{"):
+        return [pattern]
+    return [head + rest for head in heads]
+
+
+def _lookbehinds_after_first_letter(alternative: str) -> list[str]:
+    """An alternative that opens with lookbehinds, "(?<!x)" checked as "(?<!x.)" right after
+    the first letter of each of its forms (the letter is the "." they then look past)."""
+    if "@" in alternative:
+        return [alternative]  # a form opening at a stem starts past the prefix letters
+    lookbehinds = []
+    while alternative.startswith("(?<"):
+        end = _group_end(alternative)
+        lookbehinds.append(alternative[: end + 1])
+        alternative = alternative[end + 1 :]
+    shifted = "".join(lookbehind[:-1] + ".)" for lookbehind in lookbehinds)
+    forms = []
+    for form in _letter_first(alternative):
+        if re.match(rf"[a-z{HE}](?![?*+{{])", form):
+            forms.append(form[0] + shifted + form[1:])
+        else:
+            forms.append("".join(lookbehinds) + form)
+    return forms
+
+
+def _stems_first(pattern: str) -> list[str]:
+    """`@` + `pattern`, as one alternative per stem, with the stem first."""
+    stems, rest = _stems(pattern)
+    if not stems:
+        return ["@" + pattern]
+    return [stem + _after_word_start(stem) + rest for stem in stems]
+
+
+def _stems(pattern: str) -> tuple[list[str], str]:
+    """The literal words a pattern opens with ("(א|ב)…" or "אבג…") and what follows; no
+    words when the opening is not plain letters."""
+    if pattern.startswith("("):
+        end = _group_end(pattern)
+        stems, rest = _top_level(pattern[1:end]), pattern[end + 1 :]
+    else:
+        found = re.match(rf"[{HE}]+", pattern)
+        stems, rest = ([found.group()], pattern[found.end() :]) if found else ([], pattern)
+    plain = all(re.fullmatch(r"[^\\.^$*+?{}\[\]()|]+", stem) for stem in stems)
+    return (stems, rest) if plain and rest[:1] not in ("?", "*", "+", "{") else ([], pattern)
+
+
+def _after_word_start(stem: str) -> str:
+    """Lookbehinds, placed after `stem`, that hold where "@" would have matched before it:
+    the Hebrew letters right before the stem are at most three, and all prefixes."""
+    word = re.escape(stem)
+    return (
+        rf"(?<![{HE}]{{4}}{word})(?<![{NOT_PREFIXES}]{word})"
+        rf"(?<![{NOT_PREFIXES}][{HE}]{word})(?<![{NOT_PREFIXES}][{HE}]{{2}}{word})"
+    )
+
+
+def _boundary_after(pattern: str) -> list[str]:
+    """\\b + `pattern`, with the boundary checked after the first letter when it is a plain
+    one (a word boundary before a letter is "no word character before it")."""
+    if re.match(r"[a-z](?![?*+{])", pattern):
+        return [pattern[0] + r"(?<!\w.)" + pattern[1:]]
+    return ["\\b" + pattern]
+
+
+def _top_level(pattern: str) -> list[str]:
+    """`pattern` cut at each "|" outside groups and character classes."""
+    cuts = [i for i, char, depth in _syntax(pattern) if char == "|" and depth == 0]
+    bounds = zip([-1, *cuts], [*cuts, len(pattern)], strict=True)
+    return [pattern[start + 1 : end] for start, end in bounds]
+
+
+def _group_end(pattern: str) -> int:
+    """Where the group that opens `pattern` closes."""
+    for i, char, depth in _syntax(pattern):
+        if char == ")" and depth == 1:
+            return i
+    raise ValueError(f"unbalanced group in a rule: {pattern}")
+
+
+def _syntax(pattern: str):
+    """(index, character, depth) for each character of `pattern` outside escapes and
+    character classes; depth counts the groups open around it, its own included."""
+    depth, in_class, i = 0, False, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        else:
+            depth += char == "("
+            yield i, char, depth
+            depth -= char == ")"
+        i += 1
+
+
+def _rest_of_word(alternative: str) -> str:
+    """An alternative written "start~rest", with `~` as the rest of the word that `start`
+    opens (up to a space; `start` has none in it).
+
+    The rest stops where `start` could match again, so a run of joined words that all open
+    with it ("שקע.שקע.שקע…") is read once, from the last of them, and not once from each
+    (quadratic in the run, as "\\S*" was). A search finds the same: every start in the run
+    is followed by the same words."""
+    if "~" not in alternative:
+        return alternative
+    start, rest = alternative.split("~", 1)
+    return rf"{start}(?:(?!{start})\S)*{rest}"
 
 
 # (weight, pattern) per trade. Stems are open on the right unless they end with `#`.
@@ -132,7 +323,7 @@ RULES = {trade: [(w, rx(p)) for w, p in rules] for trade, rules in LEXICON.items
 # Signals the override rules combine.
 SIGNALS = {
     "gas_smell": r"@(ריח גז|ריח של גז|ריח חזק של גז|דליפת גז|נזילת גז)"
-    r"|@(מריח|מריחה|מריחים)\S*(\s+\S+){0,2}\s+גז#"
+    r"|@(מריח|מריחה|מריחים)~(\s+\S+){0,2}\s+גז#"
     r"|\bsmell\w* (of |like )?gas|\bgas (smell|leak)",
     "pests": r"@(הדברה|מדביר|ג'וקים|ג׳וקים|מקקים|טרמיטים|עכברים)|\b(pest|cockroach|roach|termite)",
     "moving": r"@(הובלה|הובלות|מובילים)#|\b(movers?|moving company|removals)\b",
@@ -168,7 +359,7 @@ SIGNAL_RX = {name: rx(p) for name, p in SIGNALS.items()}
 FRIDGE_HE = rx(r"(?<!לא )(?<!רק )(?<![ו])(?<![א-ת])(ה|של ה|ל|ב)?(מקרר|מקררר|מקררים)#")
 # Appliances named as a place: "ליד המקרר", "behind the washing machine" (water *under* an
 # appliance usually comes from it, so "מתחת למדיח" still counts).
-AS_PLACE = rx(
+AS_PLACE = rx_cut(
     r"(ליד|מאחורי|מעל)\s*ה?(מקרר|מכונת (ה)?כביסה|מדיח|תנור)"
     r"|\b(behind|next to|near|beside) (the |my )?(fridge|washing machine|dishwasher|oven)\b"
 )
@@ -181,7 +372,7 @@ class IssueReading:
 
 
 def classify(text: str) -> IssueReading:
-    text = AS_PLACE.sub(" ", text)
+    text = fold(AS_PLACE.cut(text))
     has = {name: bool(p.search(text)) for name, p in SIGNAL_RX.items()}
     for rule, decide in OVERRIDES:
         trade = decide(has)
@@ -191,6 +382,7 @@ def classify(text: str) -> IssueReading:
 
 
 def scores(text: str) -> dict[str, float]:
+    text = fold(text)  # no copy when classify folded it already
     totals = {trade: sum(w for w, p in rules if p.search(text)) for trade, rules in RULES.items()}
     if FRIDGE_HE.search(text):
         totals[IssueType.APPLIANCES] += 4

@@ -8,14 +8,14 @@ Power missing in part of the home ("חצי בית", "only in the kitchen") is no
 
 import re
 
-from ai.offline_issue import rx
+from ai.offline_issue import fold, rx, rx_cut
 
 REASON_PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "gas_smell",
         rx(
             r"@(ריח גז|ריח של גז|ריח חזק של גז|דליפת גז|נזילת גז)"
-            r"|@(מריח|מריחה|מריחים)\S*(\s+\S+){0,2}\s+גז#"
+            r"|@(מריח|מריחה|מריחים)~(\s+\S+){0,2}\s+גז#"
             r"|\bsmell\w* (of |like )?gas|\bgas (smell|leak)"
         ),
     ),
@@ -23,11 +23,15 @@ REASON_PATTERNS: list[tuple[str, re.Pattern]] = [
         "sparks",
         rx(
             r"@(ניצוץ|ניצוצות|עשן|מעשן|ריח של שרוף|ריח שרוף|ריח של שריפה|פלסטיק שרוף|נשרף השקע)"
-            r"|@(תקע|שקע|כבל|חוט)\S*(\s+\S+){0,3}\s+נמס|@נמס\S*\s+(\S+\s+){0,2}ב?(שקע|תקע|כבל)"
-            r"|@ריח\S*(\s+\S+){0,3}\s+ה?(מה|ב|מ)?(לוח|שקע|תקע)|@(לוח|שקע|תקע)\S*(\s+\S+){0,4}\s+ו?ריח"
+            r"|@(תקע|שקע|כבל|חוט)~(\s+\S+){0,3}\s+נמס"
+            r"|@נמס~\s+(\S+\s+){0,2}ב?(שקע|תקע|כבל)"
+            r"|@ריח~(\s+\S+){0,3}\s+ה?(מה|ב|מ)?(לוח|שקע|תקע)"
+            r"|@(לוח|שקע|תקע)~(\s+\S+){0,4}\s+ו?ריח"
             r"|\b(spark\w*|smoke|smoking|burning smell|smells? (like )?burn\w*|smells hot)\b"
             r"|\bsmell\w*(\s+\S+){0,3}\s+(from|in|at) (the )?(panel|outlet|socket|fuse box)"
-            r"|\b(panel|outlet|socket|fuse box)\S*(\s+\S+){0,2}\s+smells?\b"
+            r"|\b(panel|outlet|socket)~(\s+\S+){0,2}\s+smells?\b"
+            # "fuse box" has a space, so it cannot open a run of joined words: plain \S*.
+            r"|\bfuse box\S*(\s+\S+){0,2}\s+smells?\b"
             r"|\b(plug|outlet|socket|wire|cable)s?\b(\s+\S+){0,3}\s+melt\w*"
             r"|\bmelt\w*\s+(\S+\s+){0,2}(plug|outlet|socket|wire|cable)"
             r"|\b(burnt|burning) (smell|plastic)|\bhot to the touch"
@@ -38,7 +42,7 @@ REASON_PATTERNS: list[tuple[str, re.Pattern]] = [
         rx(
             r"@(הצפה|הוצף|הוצפה|מוצף|מוצפת|שיטפון|פיצוץ צינור|פיצוץ בצינור)"
             r"|@(צינור התפוצץ|התפוצץ צינור)"
-            r"|צינור\S*(\s+\S+){0,3}\s+התפוצץ|@(מים בכל ה|מים בכל מקום)"
+            r"|צינור~(\s+\S+){0,3}\s+התפוצץ|@(מים בכל ה|מים בכל מקום)"
             r"|@(עולה על גדותיו|עולים על גדותיהם|גולש|גולשים)"
             r"|\b(flood\w*|overflow\w*|burst pipe|pipe (has )?burst)"
             r"|\b(water everywhere|water all over)"
@@ -50,7 +54,8 @@ REASON_PATTERNS: list[tuple[str, re.Pattern]] = [
         rx(
             r"@(ננעלתי בחוץ|ננעלנו בחוץ|ננעלתי מחוץ|ננעלנו מחוץ|נשארתי בחוץ)"
             r"|@(נטרקה לי הדלת|נטרקה הדלת)"
-            r"|מפתח\S*\s+(נשאר\S*\s+)?בפנים|@(תינוק|תינוקת|ילד|ילדה|פעוט)\S*\s+(נשאר\S*\s+)?(נעול\S*\s+)?בפנים"
+            r"|מפתח~\s+(נשאר\S*\s+)?בפנים"
+            r"|@(תינוק|תינוקת|ילד|ילדה|פעוט)~\s+(נשאר\S*\s+)?(נעול\S*\s+)?בפנים"
             r"|(לא מצליח|לא מצליחה|לא יכול|לא יכולה|לא מצליחים)\s+(לפתוח|להיכנס)"
             r"|@(פריצת דלת|לפרוץ|איבדתי את המפתחות|איבדתי מפתחות)"
             r"|@(תקוע|תקועה|תקועים|נשארנו) בחוץ"
@@ -78,7 +83,7 @@ URGENT_WORDS = rx(
     r"@(דחוף|דחופה|בדחיפות|חירום|כמה שיותר מהר|מהר בבקשה|בהקדם האפשרי|מיידי)#"
     r"|\b(urgent\w*|asap|a\.s\.a\.p|emergency|right now|immediately|hurry)\b"
 )
-NOT_URGENT = rx(
+NOT_URGENT = rx_cut(
     r"@(לא דחוף|לא דחופה|לא בוער|אין לחץ|לא חירום)#"
     r"|\b(not (urgent|an emergency)|isn'?t urgent|no rush|no hurry|not in a hurry)\b"
 )
@@ -86,9 +91,10 @@ NOT_URGENT = rx(
 
 def urgency(text: str) -> tuple[bool, str]:
     """(urgent, reason); reason is "" when not urgent."""
+    folded = fold(text)
     for reason, pattern in REASON_PATTERNS:
-        if pattern.search(text) and not (reason == "no_power" and PARTIAL_POWER.search(text)):
+        if pattern.search(folded) and not (reason == "no_power" and PARTIAL_POWER.search(folded)):
             return True, reason
-    if URGENT_WORDS.search(NOT_URGENT.sub(" ", text)):
+    if URGENT_WORDS.search(fold(NOT_URGENT.cut(text))):
         return True, "other"
     return False, ""

@@ -3,6 +3,8 @@
 Keys are stable: the AI's output, imports, routing and the database all use them.
 """
 
+import re
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -27,10 +29,15 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
+# One search each runs in C; a Python loop over every character took 100 ns a character.
+_HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+
 def language_of(text: str) -> str | None:
     """'he' when the text has Hebrew letters, 'en' when it has Latin ones, else None."""
-    if any("\u05d0" <= ch <= "\u05ea" for ch in text or ""):
+    if _HEBREW_LETTER.search(text or ""):
         return Language.HEBREW
-    if any(ch.isascii() and ch.isalpha() for ch in text or ""):
+    if _LATIN_LETTER.search(text or ""):
         return Language.ENGLISH
     return None
