@@ -13,6 +13,16 @@ pydantic schema and returns the first valid one. Per model:
   towards a cool-down (one abusive customer must not take the models away from others).
 - 400, 401, 403, 413: the key, the permission or the request is wrong, and every other
   model would answer the same: stop and raise `AiRequestRejected`.
+- A request the SDK refuses to build before sending anything (a schema it cannot
+  express, a config or content that fails its validation): a bug in Fixi, logged as an
+  error. No model is at fault and every one would be refused the same way, so the chain
+  stops, no model's health changes, and `AiRequestInvalid` is raised.
+
+No temperature is sent unless a caller passes one: the models answer at their default
+(1.0), as Google advises for Gemini 3 ("Changing the temperature (setting it to less than
+1.0) may lead to unexpected behavior, looping, or degraded performance", Gemini 3
+prompting guide, https://docs.cloud.google.com/vertex-ai/generative-ai/docs/start/gemini-3-prompting-guide).
+No measurement of Fixi's shows a lower one reading customers better; pass one only with one.
 
 When no model answers, `AiUnavailable` says why, per model. Callers catch it and fall
 back to the offline dispatcher or templated replies. The SDK's own retries stay off (no
@@ -25,6 +35,7 @@ import io
 import logging
 import threading
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -46,6 +57,11 @@ COOL_DOWN_SECONDS = 300.0
 
 # A wrong key, a missing permission or an oversized request: no other model would do better.
 _REJECTED_CODES = {400, 401, 403, 413}
+# What the SDK raises when it refuses to build a request: pydantic's ValidationError (a
+# ValueError) for a config or content, ValueError for a schema the API cannot take (a dict
+# field's additionalProperties), pydantic's PydanticUserError (a RuntimeError) for a schema
+# with no JSON schema at all, TypeError for an argument of the wrong kind.
+_REFUSALS = (ValueError, TypeError, pydantic.PydanticUserError)
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
@@ -79,6 +95,11 @@ class AiRequestRejected(AiUnavailable):
     """Gemini refused the request itself (bad key, no permission): the chain stopped."""
 
 
+class AiRequestInvalid(AiUnavailable):
+    """The SDK refused to build Fixi's request, before sending it: a bug in Fixi, not a
+    model failure. The chain stopped and no model's health changed."""
+
+
 @dataclass
 class StructuredAnswer:
     parsed: pydantic.BaseModel
@@ -94,6 +115,16 @@ def is_configured() -> bool:
     return bool(settings.GEMINI_API_KEY and settings.AI_MODELS)
 
 
+# Set when the SDK's HTTP client sends a request (an event hook of the client): after an
+# exception it tells a request refused before sending (Fixi's bug) from an answer the SDK
+# could not read (the model's failure). The SDK raises ValueError for both.
+_request_sent: ContextVar[bool] = ContextVar("gemini_request_sent", default=False)
+
+
+def _note_request_sent(request) -> None:
+    _request_sent.set(True)
+
+
 @lru_cache(maxsize=4)
 def _client_for(api_key: str, base_url: str) -> genai.Client:
     return genai.Client(
@@ -103,6 +134,7 @@ def _client_for(api_key: str, base_url: str) -> genai.Client:
             base_url=base_url or DEFAULT_BASE_URL,
             api_version=API_VERSION,
             timeout=_milliseconds(REQUEST_TIMEOUT_SECONDS),
+            client_args={"event_hooks": {"request": [_note_request_sent]}},
         ),
     )
 
@@ -182,26 +214,21 @@ def generate_structured(
     system: str,
     parts: list,
     schema: type[pydantic.BaseModel],
-    temperature: float = 0.2,
+    temperature: float | None = None,
 ) -> StructuredAnswer:
     """The first valid answer in `schema` from the model chain.
 
-    `parts` are strings and parts from `media_part`, sent as one user turn.
-    Raises AiUnavailable (AiRequestRejected when Gemini refused the request itself).
+    `parts` are strings and parts from `media_part`, sent as one user turn. `temperature`:
+    None sends none, so the models use their default (see the module's docstring).
+    Raises AiUnavailable (AiRequestRejected when Gemini refused the request itself,
+    AiRequestInvalid when the SDK refused to build it).
     """
     if not is_configured():
         raise AiUnavailable({})
-    config = types.GenerateContentConfig(
-        system_instruction=system,
-        temperature=temperature,
-        response_mime_type="application/json",
-        response_schema=schema,
-        # No tools, so no function calling loop (and no log line about one per request).
-        automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
-        # Per request, so a change of the constant (tests) reaches cached clients too.
-        http_options=types.HttpOptions(timeout=_milliseconds(REQUEST_TIMEOUT_SECONDS)),
-    )
-    contents = [types.Content(role="user", parts=[_as_part(part) for part in parts])]
+    try:
+        config, contents = _request(system, parts, schema, temperature)
+    except _REFUSALS as error:
+        raise _invalid_request("request", schema, error) from error
     reasons: dict[str, str] = {}
     for model in settings.AI_MODELS:
         if _cooling_down(model):
@@ -211,6 +238,8 @@ def generate_structured(
             return _ask(model, contents, config, schema)
         except AiRequestRejected as rejected:
             raise AiRequestRejected({**reasons, **rejected.reasons}) from rejected.__cause__
+        except AiRequestInvalid as invalid:
+            raise AiRequestInvalid({**reasons, **invalid.reasons}) from invalid.__cause__
         except _ModelFailed as failure:
             reasons[model] = failure.reason
             logger.warning("gemini model %s gave no answer: %s", model, failure.reason)
@@ -219,7 +248,36 @@ def generate_structured(
     raise AiUnavailable(reasons)
 
 
+def _request(system: str, parts: list, schema, temperature: float | None):
+    """The SDK's config and contents for one request (validated by the SDK as they are built)."""
+    config = types.GenerateContentConfig(
+        system_instruction=system,
+        **({} if temperature is None else {"temperature": temperature}),
+        response_mime_type="application/json",
+        response_schema=schema,
+        # No tools, so no function calling loop (and no log line about one per request).
+        automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+        # Per request, so a change of the constant (tests) reaches cached clients too.
+        http_options=types.HttpOptions(timeout=_milliseconds(REQUEST_TIMEOUT_SECONDS)),
+    )
+    return config, [types.Content(role="user", parts=[_as_part(part) for part in parts])]
+
+
+def _invalid_request(model: str, schema, error: Exception) -> AiRequestInvalid:
+    """Log a request the SDK refused to build as the bug in Fixi it is. The exception's
+    text is left out: it may quote the customer's words."""
+    name = type(error).__name__
+    logger.error(
+        "gemini request refused by the SDK before sending (%s, schema %s): a bug in Fixi's "
+        "request or schema, not a model failure; no model asked, model health unchanged",
+        name,
+        getattr(schema, "__name__", schema),
+    )
+    return AiRequestInvalid({model: f"refused by the SDK before sending ({name}): a bug in Fixi"})
+
+
 def _ask(model: str, contents: list, config, schema) -> StructuredAnswer:
+    sent = _request_sent.set(False)
     try:
         response = client().models.generate_content(model=model, contents=contents, config=config)
     except errors.APIError as error:
@@ -227,8 +285,13 @@ def _ask(model: str, contents: list, config, schema) -> StructuredAnswer:
     except TRANSPORT_ERRORS as error:
         kind = "timeout" if "timeout" in type(error).__name__.lower() else "transport error"
         raise _ModelFailed(f"{kind} ({type(error).__name__})", counts=True) from error
-    except ValueError as error:  # a 200 whose body the SDK cannot read (not JSON, odd shape)
+    except _REFUSALS as error:
+        if not _request_sent.get():  # e.g. a schema the SDK cannot express for this API
+            raise _invalid_request(model, schema, error) from error
+        # A 200 whose body the SDK cannot read (not JSON, odd shape).
         raise _ModelFailed(f"unreadable response ({type(error).__name__})", counts=True) from error
+    finally:
+        _request_sent.reset(sent)
     _record_answer(model)  # it answered: available, whatever the content
     parsed = _validated(response, schema)
     answer = StructuredAnswer(

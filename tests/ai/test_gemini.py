@@ -5,6 +5,7 @@ import json
 import logging
 import time
 import urllib.request
+from collections.abc import Callable
 from urllib.error import HTTPError
 
 import pytest
@@ -65,7 +66,8 @@ def test_request_goes_to_v1beta_generate_content_with_the_key_and_schema(fake_ge
     assert body["contents"] == [{"role": "user", "parts": [{"text": CUSTOMER_WORDS}]}]
     config = body["generationConfig"]
     assert config["responseMimeType"] == "application/json"
-    assert config["temperature"] == 0.2
+    # No temperature: Gemini 3 models answer at their default, as Google advises.
+    assert "temperature" not in config
     assert set(config["responseSchema"]["properties"]) == {"word", "count"}
     assert "tools" not in body
 
@@ -225,6 +227,69 @@ def test_without_a_key_nothing_is_sent(fake_gemini, settings):
     with pytest.raises(gemini.AiUnavailable):
         ask()
     assert fake_gemini.requests == []
+
+
+# --- Requests the SDK refuses to build: Fixi's bugs -------------------------------------------
+
+
+class Prices(BaseModel):
+    by_service: dict[str, int]  # additionalProperties: the Gemini Developer API has none
+
+
+class Callback(BaseModel):
+    word: str
+    then: Callable[[], None]  # no JSON schema at all
+
+
+def ask_in(schema: type[BaseModel], parts=None) -> gemini.StructuredAnswer:
+    return gemini.generate_structured(
+        system="You are a test.", parts=parts or [CUSTOMER_WORDS], schema=schema
+    )
+
+
+@pytest.mark.parametrize(
+    ("schema", "parts", "error"),
+    [
+        (Prices, None, "ValueError"),
+        (Callback, None, "PydanticInvalidForJsonSchema"),
+        (Echo, [object()], "ValidationError"),
+    ],
+    ids=["schema-unsupported-by-the-api", "schema-without-json-schema", "content-not-a-part"],
+)
+def test_a_request_the_sdk_refuses_is_a_fixi_bug_not_a_model_failure(
+    fake_gemini, clock, caplog, schema, parts, error
+):
+    caplog.set_level(logging.DEBUG)
+
+    for _ in range(gemini.FAILURES_BEFORE_COOL_DOWN + 1):
+        with pytest.raises(gemini.AiRequestInvalid) as raised:
+            ask_in(schema, parts)
+
+    # Nothing left the process, the chain was not walked, and no model lost its health.
+    assert fake_gemini.requests == []
+    assert len(raised.value.reasons) == 1
+    assert "a bug in Fixi" in next(iter(raised.value.reasons.values()))
+    assert gemini._health == {}
+    # It is an AiUnavailable: callers fall back to the offline dispatcher.
+    assert isinstance(raised.value, gemini.AiUnavailable)
+    [logged, *_] = [r for r in caplog.records if r.name == "ai.gemini"]
+    assert logged.levelno == logging.ERROR
+    assert error in logged.getMessage() and "a bug in Fixi" in logged.getMessage()
+    assert "SECRET-CUSTOMER-WORDS" not in caplog.text
+    # The models themselves are fine: the next good request is answered by the first.
+    fake_gemini.respond(MODELS[0], GOOD)
+    assert ask().model == MODELS[0]
+
+
+def test_an_answer_the_sdk_cannot_read_still_counts_against_the_model(fake_gemini, clock):
+    # The SDK raises ValueError for this too; it came after a request, so the model failed.
+    fake_gemini.responder = lambda model, body: GOOD
+    for _ in range(gemini.FAILURES_BEFORE_COOL_DOWN):
+        fake_gemini.respond_raw(MODELS[0], b"<html>Bad gateway</html>")
+        assert ask().model == MODELS[1]
+
+    assert ask().model == MODELS[1]  # cooling down: not asked
+    assert requested_models(fake_gemini).count(MODELS[0]) == gemini.FAILURES_BEFORE_COOL_DOWN
 
 
 # --- Cool-down -----------------------------------------------------------------------------
