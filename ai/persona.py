@@ -71,7 +71,6 @@ def persona_reply(
             system=prompts.persona_system(_pro_facts(pro), _price_list(items), language),
             parts=[prompts.persona_user_part(customer_text, context or {})],
             schema=PersonaReplySchema,
-            temperature=0.4,
         )
     except gemini.AiUnavailable as error:
         logger.warning("persona reply for pro %s templated: %s", pro.pk, error)

@@ -259,7 +259,7 @@ def test_the_prompt_has_the_pro_and_the_price_list_without_prices(fake_gemini, p
     assert "English" in system
     assert "<<<CUSTOMER_MESSAGE " in call["text"] and "How much for a drain?" in call["text"]
     assert '"city": "haifa"' in call["text"]
-    assert call["body"]["generationConfig"]["temperature"] == 0.4
+    assert "temperature" not in call["body"]["generationConfig"]
 
 
 def test_social_proof_times_dates_and_phones_are_kept(fake_gemini, pro):

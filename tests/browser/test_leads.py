@@ -8,8 +8,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from leads.models import Lead, LeadEvent, LeadStatus
 from leads.conversation import process_inbound
+from leads.models import Lead, LeadEvent, LeadStatus
 from messaging import inbox
 from messaging.models import OutboundMessage
 from tests.factories import CityFactory, ProFactory, SlotFactory
