@@ -1,6 +1,15 @@
 """Conversation benchmark: what reading a customer's turn costs Fixi.
 
-    python -m bench.conversation [--sizes 1000,10000,100000] [--json]
+    python -m bench.conversation [--sizes 1000,10000,100000] [--lone 20] [--bursts 30]
+        [--window 1] [--noop 200] [--broker-url redis://127.0.0.1:6379/13] [--no-worker]
+        [--json]
+
+Turns with a real worker (`bench.turns.worker_figures`, skipped with --no-worker): one
+Celery worker on Redis against the fake Green API and a throwaway SQLite database; the
+reply latency of a lone message with the quiet window off and at --window seconds (the
+window's cost), and how many four-fragment bursts one worker reads per second, beside a
+no-op task baseline on the same worker and broker. The broker database is flushed before
+and after.
 
 Offline dispatcher (`offline_curve`): ai.offline.dispatch on one text grown to each size,
 for realistic shapes (the labelled customer messages one after another, one Hebrew and one
@@ -21,9 +30,13 @@ import gc
 import json
 import os
 import secrets
+import shutil
+import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from bench.common import REPO, machine, say
 
@@ -134,20 +147,74 @@ def _sizes(value: str) -> tuple[int, ...]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=_sizes, default=SIZES, help="text sizes, e.g. 1000,10000")
+    parser.add_argument("--lone", type=int, default=20, help="lone messages per window")
+    parser.add_argument("--bursts", type=int, default=30, help="customers sending a burst")
+    parser.add_argument("--window", type=float, default=1.0, help="quiet window, seconds")
+    parser.add_argument("--noop", type=int, default=200, help="no-op baseline tasks")
+    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--no-worker", action="store_true", help="offline dispatcher only")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fixi.settings")
     # Settings refuse to load without a key unless DEBUG=1; this run signs nothing.
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    import django
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up on SIGTERM
+    figures = {"machine": machine("celery", "kombu")}
+    if not args.no_worker:
+        figures["turns"] = _worker_section(args)
+    else:
+        import django
 
-    django.setup()
-    figures = {"machine": machine(), "offline": offline_curve(args.sizes)}
+        django.setup()
+    figures["offline"] = offline_curve(args.sizes)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
-    else:
-        print(format_offline(figures["offline"]))
+        return 0
+    if "turns" in figures:
+        print(format_turns(figures["turns"]))
+        print()
+    print(format_offline(figures["offline"]))
     return 0
+
+
+def _worker_section(args) -> dict:
+    """bench.turns against the fake Green API, with the broker database flushed around it."""
+    from bench.pipeline import flush_broker
+    from bench.turns import worker_figures
+
+    sys.path.insert(0, str(REPO))
+    from tests.fakes.green_api import FakeGreenApi
+
+    tmp = Path(tempfile.mkdtemp(prefix="fixi-bench-conversation-"))
+    flushed = flush_broker(args.broker_url)
+    if flushed:
+        say(f"bench: the broker database held {flushed} keys; flushed")
+    try:
+        with FakeGreenApi() as green:
+            return worker_figures(args, green, tmp, args.broker_url)
+    finally:
+        flush_broker(args.broker_url)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def format_turns(turns: dict) -> str:
+    baseline, (off, on), burst = turns["baseline"], turns["lone"], turns["bursts"]
+    return "\n".join(
+        [
+            "turns with one real worker (offline dispatcher, fake Green API, Redis)",
+            f"no-op baseline            {baseline['tasks_per_s']:>9.1f} tasks/s",
+            f"lone message, window 0 s  p50 {off['p50_ms']:>8.1f} ms   "
+            f"max {off['max_ms']:>8.1f} ms",
+            f"lone message, window {on['window_s']:g} s  p50 {on['p50_ms']:>8.1f} ms   "
+            f"max {on['max_ms']:>8.1f} ms",
+            f"the window adds           {turns['window_added_ms']:>9.1f} ms to a lone reply "
+            f"(goal: no more than {on['window_s'] * 1000:.0f} ms)",
+            f"{burst['customers']} four-fragment bursts   {burst['turns_per_s']:>9.2f} turns/s "
+            f"({burst['turns_per_s_without_the_window']:.2f} without the window), "
+            f"{burst['replies']} replies, {burst['leads']} leads "
+            f"(goal: one each per customer)",
+        ]
+    )
 
 
 if __name__ == "__main__":
