@@ -38,6 +38,13 @@ class LeadStatus(models.TextChoices):
     UNASSIGNED = "unassigned", _("Unassigned (SOS)")
 
 
+class QuoteStatus(models.TextChoices):
+    NONE = "", _("No quote")
+    SENT = "sent", _("Sent, awaiting the customer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
 OPEN_STATUSES = [
     LeadStatus.NEW,
     LeadStatus.CONTACTED,
@@ -84,6 +91,10 @@ class Lead(BaseModel):
     quoted_price = models.DecimalField(
         _("quoted price (₪)"), max_digits=9, decimal_places=2, null=True, blank=True
     )
+    quote_status = models.CharField(
+        _("quote"), max_length=10, choices=QuoteStatus, blank=True, default=""
+    )
+    quoted_at = models.DateTimeField(_("quoted at"), null=True, blank=True)
     final_price = models.DecimalField(
         _("final price (₪)"), max_digits=9, decimal_places=2, null=True, blank=True
     )

@@ -1,5 +1,7 @@
 """Professionals: who they are, where they work, what they do and what they charge."""
 
+import datetime as dt
+import secrets
 import uuid
 from decimal import Decimal
 
@@ -20,6 +22,11 @@ def default_working_hours() -> dict:
     hours["fri"] = [["08:00", "13:00"]]
     hours["sat"] = []
     return hours
+
+
+def new_calendar_token() -> str:
+    """The secret part of a pro's calendar feed URL (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
 
 
 class City(BaseModel):
@@ -89,6 +96,26 @@ class Pro(BaseModel):
         help_text=_('Per weekday, e.g. {"sun": [["08:00", "18:00"]], "sat": []}.'),
     )
     cities = models.ManyToManyField(City, through="ServiceArea", related_name="pros", blank=True)
+    # The pro's office on WhatsApp.
+    agenda_time = models.TimeField(
+        _("daily agenda at"),
+        default=dt.time(7, 0),
+        help_text=_("Local time of the morning message with the day's jobs (none on a day off)."),
+    )
+    agenda_sent_on = models.DateField(_("agenda last sent for"), null=True, blank=True)
+    paused_at = models.DateTimeField(
+        _("paused since"),
+        null=True,
+        blank=True,
+        help_text=_("The pro wrote 'הפסקה': no new jobs until 'חזרתי'. Booked jobs stay."),
+    )
+    calendar_token = models.CharField(
+        _("calendar feed token"),
+        max_length=64,
+        default=new_calendar_token,
+        db_index=True,
+        editable=False,
+    )
 
     objects = ProQuerySet.as_manager()
 
@@ -177,3 +204,45 @@ class PriceItem(BaseModel):
 
     def __str__(self):
         return f"{self.service}: ₪{self.price:,.0f}"
+
+
+class ProCommandState(models.TextChoices):
+    AWAITING = "awaiting", _("awaiting the pro's confirmation")
+    APPLIED = "applied", _("applied")
+    CANCELLED = "cancelled", _("cancelled")
+    ANSWERED = "answered", _("answered")
+
+
+class ProCommand(BaseModel):
+    """Something a pro wrote to run their day, what Fixi understood and what it changed.
+
+    A change that waits for the pro's confirmation (availability, a price Fixi asked for)
+    is a row in AWAITING; the confirmation claims it by a conditional update to APPLIED,
+    so two deliveries of one "1" apply it once.
+    """
+
+    pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="commands")
+    text = models.TextField(_("what the pro wrote"), blank=True)
+    command = models.CharField(_("command"), max_length=40, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=ProCommandState, default=ProCommandState.ANSWERED
+    )
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    details = models.JSONField(
+        _("details"), default=dict, blank=True, help_text=_("What was read and what changes.")
+    )
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("pro command")
+        verbose_name_plural = _("pro commands")
+        indexes = [
+            models.Index(fields=["pro", "state", "-created_at"], name="pro_command_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.pro}: {self.text[:40]}"
