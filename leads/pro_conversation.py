@@ -38,6 +38,12 @@ def handle(message, pro: Pro, now=None) -> str:
             return approve(lead_id, pro, now=now)
         if key == "reject":
             return reject(lead_id, pro, now=now)
+    from leads import pro_office  # its commands use this module's job functions
+
+    for command in pro_office.commands():
+        outcome = command(message, pro, now)
+        if outcome is not None:
+            return outcome
     word = plain_text(message.text)
     if word in ON_THE_WAY:
         return on_the_way(pro, now=now)

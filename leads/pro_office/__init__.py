@@ -1,0 +1,14 @@
+"""The pro's office on WhatsApp: what a pro writes to run the day besides answering a job.
+
+Each module here offers `handle(message, pro, now) -> str | None`: an outcome (a short
+string kept for logs and tests) when the message was its command and it answered the pro,
+None to pass the message on. `leads.pro_conversation.handle` reads the job buttons
+(approve, reject) first, then tries `commands()` in order, then "בדרך" / "סיימתי", and
+answers anything else with the help list.
+"""
+
+
+def commands() -> list:
+    """The office's handlers, in the order they are tried (imported here, not at module
+    level, because they use leads.pro_conversation's job functions)."""
+    return []
