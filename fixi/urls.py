@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from fixi import health
+from leads.calendar import calendar_feed
 from messaging.webhook import webhook
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("webhook", webhook, name="webhook"),
     path("webhook/", webhook),
+    path("calendar/<str:token>.ics", calendar_feed, name="pro-calendar"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("simulator/", include("messaging.simulator_urls")),

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import format_lazy
@@ -9,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
+from unfold.forms import BaseDialogForm
 
 from fixi.models import BusinessSettings
+from leads.calendar import rotate_token
 from leads.models import Lead
 from pros.models import City, PriceItem, Pro, ProTrade, ServiceArea
 
@@ -76,6 +79,7 @@ class ProAdmin(ModelAdmin):
     list_filter = ["active", "trades__trade", "cities"]
     search_fields = ["name", "phone"]
     actions = ["activate", "deactivate"]
+    actions_detail = ["rotate_calendar_link"]
     fieldsets = [
         (None, {"fields": ["name", "phone", "chat_id", "active"]}),
         (_("Voice"), {"fields": ["persona", "tone"]}),
@@ -121,6 +125,30 @@ class ProAdmin(ModelAdmin):
             return "—"
         url = reverse("admin:leads_lead_changelist") + f"?pro__id__exact={pro.pk}"
         return format_html('<a href="{}" class="text-primary-600">{}</a>', url, _("All leads"))
+
+    @action(
+        description=_("New calendar link"),
+        icon="key",
+        url_path="rotate-calendar",
+        permissions=["change"],
+        dialog={
+            "title": _("Give the pro a new calendar link"),
+            "description": _(
+                "The current link stops working at once; the pro subscribes again with the "
+                "new one. Use it when the link reached someone it should not have."
+            ),
+            "form_class": BaseDialogForm,
+            "form_submit_text": _("New calendar link"),
+        },
+    )
+    def rotate_calendar_link(self, request, form, object_id):
+        pro = Pro.objects.filter(pk=object_id).first()
+        if pro is None:
+            messages.error(request, _("That pro no longer exists."))
+            return redirect(reverse("admin:pros_pro_changelist"))
+        rotate_token(pro)
+        messages.success(request, _("%(pro)s has a new calendar link.") % {"pro": pro.name})
+        return redirect(reverse("admin:pros_pro_change", args=[pro.pk]))
 
     @action(description=_("Activate the selected pros"), permissions=["change"])
     def activate(self, request, queryset):
