@@ -2,7 +2,9 @@
 
 Addresses: a street keyword and a house number ("רחוב הרצל 12", "ברח' ויצמן 5",
 "שד' רוטשילד 10 דירה 4", "Rechov Herzl 12"), a street name after ב/ל and a number
-("בהרצל 12", with a stop list of words that are not streets: "בקומה 3", "בחדר 2"), English
+("בהרצל 12", with a stop list of words that are not streets: "בקומה 3", "בחדר 2"), "הכתובת
+הרצל 12", a part of a line that is only a street and a number ("אני בחיפה, הרצל 10", the
+reply "הרצל 10" to "what is the address?"), English
 "12 Herzl St" / "Herzl street 12" / "10 Rothschild Blvd", or a "כתובת:" / "Address:" label.
 House numbers are 1–4 digits and never part of a longer number (a phone) or followed by
 ":" / am / pm (a time) or a unit ("ב-3 עותקים").
@@ -52,6 +54,26 @@ ADDRESS_HE_BARE = re.compile(
     rf"{B}ו?ב(?P<a>(?P<w>{STREET_WORD})(?:\s+(?P<w2>{STREET_WORD}))?\s+{NUM}{APT_HE})"
     rf"(?=\s*$|\s*[.,;!?)\-–]|\s+[ובלמש])"
 )
+# "הכתובת הרצל 12", "הכתובת שלי היא ויצמן 5": the label without a colon, then a street.
+ADDRESS_SAID = re.compile(
+    rf"{B}ו?ה?כתובת(?:\s+(?:שלי|שלנו|החדשה|הנכונה))?(?:\s+(?:היא|זה|זו))?\s*,?\s+"
+    rf"(?P<a>{STREET_WORD}(?:\s+{STREET_WORD})?\s+{NUM}{APT_HE})(?![\d{HE}])"
+)
+# A part of a line that is nothing but a street and a number: "אני בחיפה, הרצל 10", a
+# reply "הרצל 10 דירה 3" to "what is the address?". Parts are split at commas and line
+# ends, each read whole against a bounded pattern, so the reading stays linear.
+PART = re.compile(r"[^,\n]+")
+ADDRESS_PART = re.compile(
+    rf"\s*(?P<a>(?P<w>{STREET_WORD})(?:\s+(?P<w2>{STREET_WORD}))?\s+{NUM}{APT_HE})\s*[.!]?\s*"
+)
+# Words that make "<word> <number>" a count, an age, a time or a request, never a street.
+NOT_STREET_WORDS = {
+    "יש", "לי", "לו", "לה", "לנו", "להם", "עוד", "בעוד", "כל", "רק", "עם", "של", "את", "זה",
+    "זו", "כמה", "אחרי", "לפני", "עד", "מעל", "מתחת", "בן", "בת", "גיל", "מחר", "היום",
+    "מחרתיים", "ב", "אני", "אנחנו", "צריך", "צריכה", "אולי", "בשעה", "שעה", "בסביבות", "רוצה",
+    "תודה", "מספר", "טלפון", "פלאפון", "נייד", "קוד", "דלת", "חדר", "קומה", "דירה", "בניין",
+    "מחיר", "עולה", "שקל", "שקלים", "אחד", "אחת", "פעם", "פעמים", "לילה", "ערב", "בוקר", "שעתיים", "יומיים", "שבועיים",
+}  # fmt: skip
 NOT_STREETS = {
     "שעה", "שעות", "קומה", "דירה", "חדר", "חדרים", "עוד", "ערך", "סביבות", "יום", "ימים", "בית",
     "גיל", "מחיר", "סך", "מספר", "כניסה", "בניין", "שנת", "שנה", "שנים", "חודש", "אזור", "קו",
@@ -126,6 +148,8 @@ NOT_NAMES = {
 def find_address(text: str) -> str:
     if labelled := _labelled_address(text):
         return _clean(labelled)
+    if m := ADDRESS_SAID.search(text):
+        return _clean(m.group("a"))
     if m := ADDRESS_HE.search(text):
         return _clean(m.group("a"))
     for pattern in ADDRESS_EN:
@@ -140,6 +164,19 @@ def find_address(text: str) -> str:
     for m in ADDRESS_HE_BARE.finditer(text):
         words = [w for w in (m.group("w"), m.group("w2")) if w]
         if len(words[0]) < 2 or any(w in NOT_STREETS for w in words):
+            continue
+        if not find_city(" ".join(words)):
+            return _clean(m.group("a"))
+    return _address_part(text)
+
+
+def _address_part(text: str) -> str:
+    for part in PART.finditer(text):
+        m = ADDRESS_PART.fullmatch(part.group())
+        if m is None:
+            continue
+        words = [w for w in (m.group("w"), m.group("w2")) if w]
+        if len(words[0]) < 2 or any(w in NOT_STREETS or w in NOT_STREET_WORDS for w in words):
             continue
         if not find_city(" ".join(words)):
             return _clean(m.group("a"))

@@ -350,6 +350,13 @@ def test_now_defaults_to_the_current_time_in_israel():
         ("12 Herzl St, Holon", "12 Herzl St"),
         ("I live on Herzl street 12", "Herzl street 12"),
         ("10 Rothschild Blvd apt 4", "10 Rothschild Blvd apt 4"),
+        # As people answer on WhatsApp: a street and a number after the city, or alone.
+        ("אני בחיפה, הרצל 10", "הרצל 10"),
+        ("הרצל 10", "הרצל 10"),
+        ("אבן גבירול 30 דירה 4", "אבן גבירול 30 דירה 4"),
+        ("חיפה, הרצל 10, דירה 4", "הרצל 10"),
+        ("הכתובת הרצל 12", "הרצל 12"),
+        ("בעצם הכתובת שלי היא ויצמן 5 דירה 3", "ויצמן 5 דירה 3"),
     ],
 )
 def test_addresses(text, address):
@@ -366,6 +373,12 @@ def test_addresses(text, address):
         "צריך חשמלאי להתקנת 3 שקעים",
         "come at 5pm please",
         "אפשר ב-10:30?",
+        "יש לי 2",
+        "הילד בן 5",
+        "צריך 2 מזגנים",
+        "מחר ב-10",
+        "כמה זה 250",
+        "תל אביב 5",
     ],
 )
 def test_phone_numbers_times_and_counts_are_not_addresses(text):
