@@ -56,6 +56,7 @@ def dispatch(text: str, now: dt.datetime | None = None) -> Dispatch:
     result.requested_date = when.date
     result.time_of_day = when.time_of_day
     result.when_problem = when.problem
+    result.day_inferred = when.day_inferred
     if when.date and when.time:
         result.requested_time = dt.datetime.combine(when.date, when.time, tzinfo=zone)
 

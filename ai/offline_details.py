@@ -63,6 +63,7 @@ ADDRESS_SAID = re.compile(
 # reply "הרצל 10 דירה 3" to "what is the address?". Parts are split at commas and line
 # ends, each read whole against a bounded pattern, so the reading stays linear.
 PART = re.compile(r"[^,\n]+")
+SHORT_PART = 80
 ADDRESS_PART = re.compile(
     rf"\s*(?P<a>(?P<w>{STREET_WORD})(?:\s+(?P<w2>{STREET_WORD}))?\s+{NUM}{APT_HE})\s*[.!]?\s*"
 )
@@ -72,7 +73,8 @@ NOT_STREET_WORDS = {
     "זו", "כמה", "אחרי", "לפני", "עד", "מעל", "מתחת", "בן", "בת", "גיל", "מחר", "היום",
     "מחרתיים", "ב", "אני", "אנחנו", "צריך", "צריכה", "אולי", "בשעה", "שעה", "בסביבות", "רוצה",
     "תודה", "מספר", "טלפון", "פלאפון", "נייד", "קוד", "דלת", "חדר", "קומה", "דירה", "בניין",
-    "מחיר", "עולה", "שקל", "שקלים", "אחד", "אחת", "פעם", "פעמים", "לילה", "ערב", "בוקר", "שעתיים", "יומיים", "שבועיים",
+    "מחיר", "עולה", "שקל", "שקלים", "אחד", "אחת", "פעם", "פעמים", "לילה", "ערב", "בוקר",
+    "שעתיים", "יומיים", "שבועיים",
 }  # fmt: skip
 NOT_STREETS = {
     "שעה", "שעות", "קומה", "דירה", "חדר", "חדרים", "עוד", "ערך", "סביבות", "יום", "ימים", "בית",
@@ -172,15 +174,33 @@ def find_address(text: str) -> str:
 
 def _address_part(text: str) -> str:
     for part in PART.finditer(text):
-        m = ADDRESS_PART.fullmatch(part.group())
-        if m is None:
-            continue
-        words = [w for w in (m.group("w"), m.group("w2")) if w]
-        if len(words[0]) < 2 or any(w in NOT_STREETS or w in NOT_STREET_WORDS for w in words):
-            continue
-        if not find_city(" ".join(words)):
-            return _clean(m.group("a"))
+        if len(part.group()) > SHORT_PART:
+            continue  # a street and a number is a few words, not a paragraph
+        for candidate in _without_city(part.group()):
+            if address := _street_and_number(candidate):
+                return address
     return ""
+
+
+def _without_city(part: str):
+    """The part, then the part without a city name before or after it ("חיפה הרצל 10")."""
+    yield part
+    words = part.split()
+    for k in (1, 2):
+        if len(words) > k + 1 and find_city(" ".join(words[:k])):
+            yield " ".join(words[k:])
+        if len(words) > k + 1 and find_city(" ".join(words[-k:])):
+            yield " ".join(words[:-k])
+
+
+def _street_and_number(part: str) -> str:
+    m = ADDRESS_PART.fullmatch(part)
+    if m is None:
+        return ""
+    words = [w for w in (m.group("w"), m.group("w2")) if w]
+    if len(words[0]) < 2 or any(w in NOT_STREETS or w in NOT_STREET_WORDS for w in words):
+        return ""
+    return "" if find_city(" ".join(words)) else _clean(m.group("a"))
 
 
 def _labelled_address(text: str) -> str:

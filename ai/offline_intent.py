@@ -45,7 +45,9 @@ PHRASES = {
         "when is he coming", "when will he", "when is she coming", "when will she",
         "when are you coming", "is he on the way", "is she on the way", "on his way",
         "on her way", "where is he", "where is she", "eta", "when will the",
-        "what time is he", "what time will",
+        "what time is he", "what time will", "is he coming", "is she coming", "are you coming",
+        "is anyone coming", "is someone coming", "when will someone", "any update", "any news",
+        "האם הוא מגיע", "הוא מגיע?", "היא מגיעה?", "מישהו מגיע", "יש עדכון", "מה קורה עם",
     ],
     Intent.PRICE: [
         "כמה זה עולה", "כמה עולה", "כמה יעלה", "כמה זה יעלה", "מה המחיר", "מחיר", "מחירים",

@@ -183,6 +183,7 @@ class WhenReading:
     time: dt.time | None = None
     time_of_day: str = ""
     problem: str = ""  # "" | "past" | "unreadable"
+    day_inferred: bool = False  # no day was written: the date is the next time that fits
 
 
 @dataclass
@@ -209,6 +210,7 @@ def _decide(found: _Found, today: dt.date, now_time: dt.time) -> WhenReading:
         reading.date = ahead.date
     elif not problem:
         reading.date = _undated(clock, part, found.now_said, today, now_time)
+        reading.day_inferred = reading.date is not None and not found.now_said
     return reading
 
 

@@ -48,6 +48,9 @@ class Dispatch:
     requested_time: dt.datetime | None = None
     time_of_day: str = ""
     when_problem: str = ""  # "" | "past" | "unreadable"
+    # Only an hour or a part of the day was written ("4pm instead"): the date is the next
+    # one that fits, and a change to a booked job keeps the job's own day instead.
+    day_inferred: bool = False
     customer_name: str = ""
     safety_tip: str = ""
     transcript: str = ""

@@ -232,8 +232,21 @@ def _holds_slot(lead: Lead) -> bool:
 
 def _new_time(turn: Turn):
     reading = read(turn)
+    booked = turn.lead.appointment_time
+    if reading.day_inferred and booked is not None and reading.requested_date is not None:
+        # "can we do 4pm instead": the hour changes, the booked day stays.
+        day = timezone.localtime(booked).date()
+        reading = dataclasses.replace(
+            reading,
+            requested_date=day,
+            requested_time=(
+                reading.requested_time.replace(year=day.year, month=day.month, day=day.day)
+                if reading.requested_time
+                else None
+            ),
+        )
     start = understanding.preferred_start(reading)
-    return start if start is not None and start != turn.lead.appointment_time else None
+    return start if start is not None and start != booked else None
 
 
 def _brings_details(turn: Turn) -> bool:

@@ -353,3 +353,13 @@ def test_reading_time_grows_linearly_on_known_worst_cases(seed):
 @given(st.lists(st.sampled_from(TRICKY), min_size=1, max_size=24).map("".join))
 def test_reading_time_grows_linearly_on_any_mix(seed):
     _assert_linear(seed)
+
+
+def test_an_hour_alone_says_the_day_was_not_written():
+    from ai.offline_when import read_when
+
+    today, now = dt.date(2026, 12, 6), dt.time(9, 0)
+    assert read_when("can we do 4pm instead", today, now).day_inferred
+    assert read_when("אפשר ב-16:00 במקום?", today, now).day_inferred
+    assert not read_when("tomorrow at 4pm", today, now).day_inferred
+    assert not read_when("ב-8/12 בשעה 10:00", today, now).day_inferred

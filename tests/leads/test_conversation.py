@@ -99,6 +99,7 @@ def test_a_price_question_before_routing_names_the_likely_pro_and_asks_what_is_m
     [
         (HEBREW_JOB, "מתי הוא מגיע?", "ביקשנו מYossi Cohen לאשר"),
         (ENGLISH_JOB, "when is he coming?", "We've asked Yossi Cohen to confirm"),
+        (ENGLISH_JOB, "is he coming?", "We've asked Yossi Cohen to confirm"),
     ],
 )
 def test_when_is_he_coming_is_answered_with_the_time_and_the_status(
@@ -176,6 +177,20 @@ def test_a_new_time_in_words_moves_the_booking(plumber):
     lead.refresh_from_db()
     assert timezone.localtime(lead.appointment_time) == tomorrow_at(13)
     assert "13:00" in answer().text
+
+
+@pytest.mark.parametrize(
+    ("job", "change"),
+    [(ENGLISH_JOB, "actually can we do 4pm instead"), (HEBREW_JOB, "אפשר ב-16:00 במקום?")],
+)
+def test_an_hour_alone_moves_the_booking_within_its_own_day(plumber, job, change):
+    # Asked in the morning or the evening, "4pm" is the booked day's 4pm, never today's.
+    lead = booked(job)
+
+    assert say(change) == Outcome.DETAIL_CHANGED
+    lead.refresh_from_db()
+    assert timezone.localtime(lead.appointment_time) == tomorrow_at(16)
+    assert Slot.objects.get(lead=lead).start == tomorrow_at(16)
 
 
 @pytest.mark.parametrize(
