@@ -40,6 +40,25 @@ MAX_BUTTON_TEXT_CHARS = 25
 
 _ERROR_BODY_CHARS = 200
 
+# Green API's documented error ids (common errors, method pages), matched in the body
+# whatever its form (JSON or text). A 400 for an instance that is starting or not
+# authorised is a refusal for now, not for good.
+_INSTANCE_DOWN_400 = (
+    "instance in starting process try later",
+    "instance is starting or not authorized",
+    "instance account not authorized",
+)
+# The 500s that say the request can never succeed: a file above the 100 MB limit, a
+# request body above 100 kB, a file WhatsApp no longer keeps on its servers.
+_PERMANENT_500 = (
+    "file from url exceeded max upload size",
+    "request entity too large",
+    "internal error when downloading file",
+)
+# A gateway that gave up waiting, or got no valid answer from behind it, may have
+# passed the request on: whatever it was may have happened.
+_AMBIGUOUS_STATUSES = {HTTPStatus.BAD_GATEWAY, HTTPStatus.GATEWAY_TIMEOUT}
+
 _session = requests.Session()
 
 
@@ -47,8 +66,10 @@ class GreenApiError(Exception):
     """A failed Green API call; `retryable` says whether the same call may succeed later.
 
     `ambiguous` means the request may have reached Green API and taken effect (a read
-    timeout, a connection dropped after the request was written, a gateway timeout): a
-    send that failed this way may still be delivered.
+    timeout, a connection dropped after the request was written, a gateway that gave up
+    or lost the answer): a send that failed this way may still be delivered.
+    `instance_down` means the WhatsApp instance refused because it is starting or not
+    authorised: nothing was taken, and the same call succeeds once it is up again.
     """
 
     def __init__(
@@ -59,6 +80,7 @@ class GreenApiError(Exception):
         retryable: bool = False,
         retry_after: float | None = None,
         ambiguous: bool = False,
+        instance_down: bool = False,
     ):
         super().__init__(reason)
         self.reason = reason
@@ -66,6 +88,7 @@ class GreenApiError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.ambiguous = ambiguous
+        self.instance_down = instance_down
 
 
 def is_configured() -> bool:
@@ -139,9 +162,12 @@ def get_state_instance() -> str:
 
 def last_outgoing_messages(minutes: int) -> list[dict]:
     """What the instance sent in the last `minutes`, as Green API's journal lists it:
-    dicts with type, idMessage, timestamp (UNIX seconds), chatId, typeMessage, sendByApi,
-    and textMessage or caption/fileName/downloadUrl. Messages can take up to 2 minutes
-    to appear there.
+    dicts with type, idMessage, timestamp, statusMessage, chatId, typeMessage, sendByApi
+    and the payload of their type (textMessage; an extendedTextMessage object; an
+    interactiveButtons(Reply) object; downloadUrl and caption for files, without the
+    file's name). `timestamp` is the time of the last action on the message (a delivery,
+    a read), not when it was sent. Messages can take up to 2 minutes to appear, and
+    Green API answers this method at most once a second per instance (429 beyond).
     """
     if minutes < 1:
         raise ValueError(f"minutes must be at least 1, not {minutes}")
@@ -269,7 +295,7 @@ def _status_error(response, include_body: bool = True) -> GreenApiError:
     status = response.status_code
     retry_after = _retry_after(response.headers.get("Retry-After"))
     if status == 466:
-        quota = _invoke_status(response)
+        quota = _quota_status(response)
         reason = f"466 quota exceeded ({quota})" if quota else "466 quota exceeded"
         return GreenApiError(reason, status=status, retry_after=retry_after)
     try:
@@ -277,25 +303,46 @@ def _status_error(response, include_body: bool = True) -> GreenApiError:
     except ValueError:
         phrase = response.reason or "error"
     reason = f"{status} {phrase}"
-    detail = _mask(" ".join(response.text.split()))[:_ERROR_BODY_CHARS] if include_body else ""
+    body = " ".join(response.text.split()) if include_body else ""
+    detail = _mask(body)[:_ERROR_BODY_CHARS]
     if detail:
         reason += f": {detail}"
+    said = body.lower()
+    instance_down = status == 400 and any(error_id in said for error_id in _INSTANCE_DOWN_400)
+    permanent = status == 500 and any(error_id in said for error_id in _PERMANENT_500)
     return GreenApiError(
         reason,
         status=status,
-        retryable=status == 429 or status >= 500,
+        retryable=instance_down or status == 429 or (status >= 500 and not permanent),
         retry_after=retry_after,
-        # A gateway that gave up waiting may have passed the request on.
-        ambiguous=status == HTTPStatus.GATEWAY_TIMEOUT,
+        ambiguous=status in _AMBIGUOUS_STATUSES,
+        instance_down=instance_down,
     )
 
 
-def _invoke_status(response) -> str:
+def _quota_status(response) -> str:
+    """Which limit a 466 names. The chat limit of the Developer plan comes as a
+    correspondentsStatus beside an invokeStatus that still reads QUOTE_ALLOWED, so the
+    chat limit is named first when it is the one used up."""
     try:
-        status = response.json()["invokeStatus"]["status"]
-    except (ValueError, KeyError, TypeError):
+        data = response.json()
+    except ValueError:
         return ""
+    if not isinstance(data, dict):
+        return ""
+    chats = data.get("correspondentsStatus")
+    if isinstance(chats, dict) and _exceeded(chats.get("status")):
+        return (
+            f"{chats['status']}: {chats.get('used', '?')} of {chats.get('total', '?')} chats "
+            "this month; only chats already written to can be reached"
+        )
+    invoke = data.get("invokeStatus")
+    status = invoke.get("status") if isinstance(invoke, dict) else None
     return status if isinstance(status, str) else ""
+
+
+def _exceeded(status) -> bool:
+    return isinstance(status, str) and "EXCEEDED" in status.upper()
 
 
 def _retry_after(value: str | None) -> float | None:

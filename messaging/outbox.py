@@ -2,33 +2,45 @@
 
 A send claims its row with a conditional update, so a task delivered twice sends once.
 Messages to one chat leave in the order they were queued. Provider errors that may pass
-(429, 5xx, timeouts) are retried with exponential backoff and jitter up to a cap; the
-rest fail at once with the reason stored for the admin.
+(429, 5xx but the documented permanent 500s, timeouts) are retried with exponential
+backoff and jitter up to a cap; the rest fail at once with the reason stored for the
+admin.
+
+While the WhatsApp instance is starting or not authorised, Green API refuses every send
+with a 400 that says so. Such a refusal uses up no attempt: the row waits in the outbox
+and is tried again every INSTANCE_DOWN_RETRY_SECONDS until the instance is back, for up
+to INSTANCE_DOWN_GIVE_UP_HOURS (as long as Green API itself keeps a queued send); then
+it fails with that reason.
 
 Green API has no idempotency key, so a send that ended without an answer (a read
-timeout, a dropped connection, a worker that died mid-request) may already be on the
-customer's phone. Such a row is marked `unconfirmed_since` and is not sent again before
-Green API's journal of outgoing messages has been read: if the message is there, the row
-is marked sent with the journal's id; if it is not, it is sent. The retry waits at least
-JOURNAL_DELAY_SECONDS, because a sent message can take up to 2 minutes to show there.
+timeout, a dropped connection, a gateway that gave up or lost the answer, a worker that
+died mid-request) may already be on the customer's phone. Such a row is marked
+`unconfirmed_since` and is not sent again before Green API's journal of outgoing
+messages has been read (messaging.journal): if the message is there, the row is marked
+sent with the journal's id and the time of its attempt; if it is not, it is sent. A row
+is only judged "not there" once its attempt is JOURNAL_DELAY_SECONDS old, because a sent
+message can take up to 2 minutes to show. Green API answers the journal once a second
+per instance, so one read settles every unconfirmed row at once, a lease keeps workers
+from reading it more often, and a 429 from it uses up no attempt.
 
 Without Green API credentials the simulator transport stands in: the row is marked sent
 with a local id and the simulator page shows it.
 """
 
 import logging
-import math
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from http import HTTPStatus
 
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.db.transaction import on_commit
 from django.utils import timezone
 
+from fixi import leases
 from fixi.celery import app as celery_app
-from messaging import greenapi
+from messaging import greenapi, journal
 from messaging.choices import numbered_fallback
 from messaging.models import OutboundKind, OutboundMessage, OutboundStatus
 
@@ -41,8 +53,12 @@ MAX_DELAY_SECONDS = 15 * 60
 ORDER_WAIT_SECONDS = 2
 # Green API: a sent message can take up to 2 minutes to appear in its journal.
 JOURNAL_DELAY_SECONDS = 150
-# Journal timestamps are Green API's clock; ours may differ by this much.
-CLOCK_SKEW_SECONDS = 60
+# Green API answers lastOutgoingMessages at most once a second per instance.
+JOURNAL_READ_SECONDS = 1.0
+JOURNAL_LEASE = "green-api:lastOutgoingMessages"
+JOURNAL_BATCH = 200  # unconfirmed rows one journal read settles
+INSTANCE_DOWN_RETRY_SECONDS = 30
+INSTANCE_DOWN_GIVE_UP_HOURS = 24
 STALE_SENDING_MINUTES = 10
 MAX_BUTTONS = 3
 MAX_BUTTON_TEXT = 25
@@ -113,6 +129,11 @@ def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     return max(delay, retry_after or 0.0)
 
 
+def _jittered(seconds: float, spread: float) -> float:
+    """`seconds` and up to `spread` more, so rows held together do not all wake at once."""
+    return seconds + random.uniform(0, spread)  # noqa: S311  (jitter, not security)
+
+
 def send(outbound_id) -> SendOutcome:
     """Send one queued row, once. Returns what happened and when to try again."""
     now = timezone.now()
@@ -123,19 +144,14 @@ def send(outbound_id) -> SendOutcome:
     if claimed != 1:
         return SendOutcome("skipped")
     row = OutboundMessage.objects.get(pk=outbound_id)
-    if _earlier_unsent(row):
-        _release(row, now + timedelta(seconds=ORDER_WAIT_SECONDS), count_attempt=False)
-        return SendOutcome("waiting", ORDER_WAIT_SECONDS)
+    wait = _wait_for_earlier(row, now)
+    if wait:
+        _release(row, now + timedelta(seconds=wait), count_attempt=False)
+        return SendOutcome("waiting", wait)
     if row.unconfirmed_since and greenapi.is_configured():
-        try:
-            entry = find_in_journal(row)
-        except greenapi.GreenApiError as error:
-            # Sending blind could deliver twice; reading the journal again later cannot.
-            return _handle_error(row, _journal_error(error))
-        if entry:
-            log.info("outbound %s is in Green API's journal; not sending it again", row.pk)
-            _mark_sent(row, entry["idMessage"], _journal_time(entry))
-            return SendOutcome("sent")
+        settled = _settle_from_journal(row)
+        if settled is not None:
+            return settled
     try:
         provider_id = _transmit(row)
     except greenapi.GreenApiError as error:
@@ -157,12 +173,23 @@ def _mark_sent(row: OutboundMessage, provider_id: str, sent_at) -> None:
     )
 
 
-def _earlier_unsent(row: OutboundMessage) -> bool:
-    return OutboundMessage.objects.filter(
+def _wait_for_earlier(row: OutboundMessage, now) -> float:
+    """Seconds to wait for this chat's earlier messages to leave first (0: none left).
+
+    An earlier row waiting for its own retry (a long backoff, an instance that is down)
+    holds this one until then, instead of making it try again every few seconds."""
+    earlier = OutboundMessage.objects.filter(
         chat_id=row.chat_id,
         created_at__lt=row.created_at,
         status__in=[OutboundStatus.QUEUED, OutboundStatus.SENDING],
-    ).exists()
+    )
+    if not earlier.exists():
+        return 0.0
+    next_try = earlier.filter(status=OutboundStatus.QUEUED).aggregate(at=Min("next_attempt_at"))
+    if next_try["at"] is None:
+        return ORDER_WAIT_SECONDS
+    until = (next_try["at"] - now).total_seconds() + ORDER_WAIT_SECONDS
+    return min(max(until, ORDER_WAIT_SECONDS), MAX_DELAY_SECONDS)
 
 
 def _release(row, next_attempt_at, count_attempt=True, error="", **changes) -> None:
@@ -175,6 +202,8 @@ def _release(row, next_attempt_at, count_attempt=True, error="", **changes) -> N
 
 
 def _handle_error(row: OutboundMessage, error: "greenapi.GreenApiError") -> SendOutcome:
+    if error.instance_down:
+        return _hold_while_instance_down(row, error)
     unconfirmed = {}
     if error.ambiguous:
         # The claim time (updated_at) is before the request left, so the journal window
@@ -200,69 +229,100 @@ def _handle_error(row: OutboundMessage, error: "greenapi.GreenApiError") -> Send
     return SendOutcome("failed")
 
 
+def _hold_while_instance_down(row: OutboundMessage, error) -> SendOutcome:
+    """The instance is starting or not authorised: nothing was taken. The row waits for it
+    without using up an attempt, as long as Green API would have kept the send queued."""
+    now = timezone.now()
+    if now - row.created_at < timedelta(hours=INSTANCE_DOWN_GIVE_UP_HOURS):
+        spread = INSTANCE_DOWN_RETRY_SECONDS / 2
+        delay = max(_jittered(INSTANCE_DOWN_RETRY_SECONDS, spread), error.retry_after or 0)
+        reason = f"waiting for the WhatsApp instance: {error.reason}"
+        _release(row, now + timedelta(seconds=delay), count_attempt=False, error=reason[:2000])
+        log.warning("outbound %s: %s; retry in %.0fs", row.pk, error.reason, delay)
+        return SendOutcome("retry", delay)
+    reason = (
+        f"WhatsApp was not connected for {INSTANCE_DOWN_GIVE_UP_HOURS} hours after this "
+        f"message was queued: {error.reason}"
+    )
+    OutboundMessage.objects.filter(pk=row.pk, status=OutboundStatus.SENDING).update(
+        status=OutboundStatus.FAILED, last_error=reason[:2000], next_attempt_at=None
+    )
+    log.error("outbound %s failed: %s", row.pk, reason)
+    return SendOutcome("failed")
+
+
 # --- Green API's journal: was an unconfirmed send delivered after all? ------------------
 
 
-def find_in_journal(row: OutboundMessage) -> dict | None:
-    """The journal entry of this row's message, sent since it became unconfirmed, or None.
+def _settle_from_journal(row: OutboundMessage) -> SendOutcome | None:
+    """Read the journal once for every unconfirmed row; what became of this one, or None
+    when it is not there and may be sent."""
+    now = timezone.now()
+    if leases.acquire(JOURNAL_LEASE, JOURNAL_READ_SECONDS, now=now) is None:
+        # Another worker reads the journal this second; its read settles this row too.
+        return _wait_for_journal(row, now, JOURNAL_READ_SECONDS)
+    rows = [row, *_other_unconfirmed(row)]
+    try:
+        entries = greenapi.last_outgoing_messages(journal.window_minutes(rows, now))
+    except greenapi.GreenApiError as error:
+        if error.status == HTTPStatus.TOO_MANY_REQUESTS:
+            # Only the journal's rate limit: no send was tried, so no attempt is used up.
+            return _wait_for_journal(row, now, error.retry_after or JOURNAL_READ_SECONDS)
+        # Sending blind could deliver twice; reading the journal again later cannot.
+        return _handle_error(row, _journal_error(error))
+    found = journal.match(rows, entries)
+    settled_before = now - timedelta(seconds=JOURNAL_DELAY_SECONDS)
+    for other in rows[1:]:
+        _settle_other(other, found.get(other.pk), settled_before)
+    if row.pk in found:
+        log.info("outbound %s is in Green API's journal; not sending it again", row.pk)
+        _mark_sent(row, found[row.pk]["idMessage"], row.unconfirmed_since)
+        return SendOutcome("sent")
+    if row.unconfirmed_since > settled_before:
+        # Too early to tell: the message may yet show up in the journal.
+        until = row.unconfirmed_since + timedelta(seconds=JOURNAL_DELAY_SECONDS)
+        return _wait_for_journal(row, now, (until - now).total_seconds())
+    return None
 
-    Entries whose id another row already holds are someone else's message with the same
-    text; messages to one chat go out one at a time, so two rows never race for one.
-    """
-    since = row.unconfirmed_since - timedelta(seconds=CLOCK_SKEW_SECONDS)
-    minutes = math.ceil((timezone.now() - since).total_seconds() / 60)
-    entries = greenapi.last_outgoing_messages(max(minutes, 1))
-    matches = sorted(
-        (entry for entry in entries if _is_this_message(row, entry, since.timestamp())),
-        key=lambda entry: entry["timestamp"],
-    )
-    if not matches:
-        return None
-    taken = set(
-        OutboundMessage.objects.filter(provider_message_id__in=[m["idMessage"] for m in matches])
+
+def _other_unconfirmed(row: OutboundMessage) -> list[OutboundMessage]:
+    """Unconfirmed rows waiting for their retry; a row being sent right now is its
+    sender's to settle."""
+    return list(
+        OutboundMessage.objects.filter(
+            status=OutboundStatus.QUEUED, unconfirmed_since__isnull=False
+        )
         .exclude(pk=row.pk)
-        .values_list("provider_message_id", flat=True)
-    )
-    return next((entry for entry in matches if entry["idMessage"] not in taken), None)
-
-
-def _is_this_message(row: OutboundMessage, entry: dict, since: float) -> bool:
-    timestamp, id_message = entry.get("timestamp"), entry.get("idMessage")
-    return (
-        entry.get("chatId") == row.chat_id
-        and entry.get("type", "outgoing") == "outgoing"
-        and entry.get("sendByApi") is not False  # not typed on the phone
-        and isinstance(timestamp, int | float)
-        and timestamp >= since
-        and isinstance(id_message, str)
-        and bool(id_message)
-        and _same_content(row, entry)
+        .order_by("created_at")[: JOURNAL_BATCH - 1]
     )
 
 
-def _same_content(row: OutboundMessage, entry: dict) -> bool:
-    texts = _journal_texts(entry)
-    mine = row.text.strip()
-    if row.kind == OutboundKind.FILE:
-        return entry.get("fileName") == row.file_name or (bool(mine) and mine in texts)
-    if row.kind == OutboundKind.BUTTONS:
-        # The journal may carry the body alone, part of it, or header, body and footer.
-        return any(mine.startswith(text) or mine in text for text in texts)
-    return mine in texts
+def _settle_other(row: OutboundMessage, entry: dict | None, settled_before) -> None:
+    """Settle a waiting row from a journal read made for another: sent when its message is
+    there; when it is not and its attempt is old enough, no longer unconfirmed, so its own
+    retry sends it without reading the journal again. A row claimed meanwhile is left to
+    its sender (the conditional updates then change nothing)."""
+    waiting = OutboundMessage.objects.filter(
+        pk=row.pk, status=OutboundStatus.QUEUED, unconfirmed_since=row.unconfirmed_since
+    )
+    if entry is not None:
+        if waiting.update(
+            status=OutboundStatus.SENT,
+            provider_message_id=entry["idMessage"],
+            sent_at=row.unconfirmed_since,
+            last_error="",
+            next_attempt_at=None,
+            unconfirmed_since=None,
+        ):
+            log.info("outbound %s is in Green API's journal; not sending it again", row.pk)
+    elif row.unconfirmed_since <= settled_before:
+        waiting.update(unconfirmed_since=None)
 
 
-def _journal_texts(entry: dict) -> list[str]:
-    """Every text an entry carries: textMessage and caption, and the text or body of a
-    nested message (extendedTextMessage, interactive buttons)."""
-    found = [entry.get("textMessage"), entry.get("caption")]
-    for value in entry.values():
-        if isinstance(value, dict):
-            found += [value.get("text"), value.get("body"), value.get("contentText")]
-    return [text.strip() for text in found if isinstance(text, str) and text.strip()]
-
-
-def _journal_time(entry: dict):
-    return datetime.fromtimestamp(entry["timestamp"], tz=UTC)
+def _wait_for_journal(row: OutboundMessage, now, seconds: float) -> SendOutcome:
+    delay = _jittered(max(seconds, JOURNAL_READ_SECONDS), JOURNAL_READ_SECONDS)
+    _release(row, now + timedelta(seconds=delay), count_attempt=False)
+    return SendOutcome("waiting", delay)
 
 
 def _journal_error(error: "greenapi.GreenApiError") -> "greenapi.GreenApiError":
@@ -271,6 +331,7 @@ def _journal_error(error: "greenapi.GreenApiError") -> "greenapi.GreenApiError":
         status=error.status,
         retryable=True,
         retry_after=error.retry_after,
+        instance_down=error.instance_down,
     )
 
 

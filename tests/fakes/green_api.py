@@ -9,14 +9,33 @@ Use the fixture (it points the GREEN_API_* settings at the fake and stops it aft
         assert fake_green_api.calls("sendMessage")[0]["json"]["message"] == "hi"
 
 or `with FakeGreenApi() as fake:` outside pytest. It answers as
-/work/shared/reference/green-api.md describes: unique `idMessage`s for sends, 400 for
-bodies Green API would reject, 401/404 for a wrong token or instance id, 403 for the
-deprecated button methods, `downloadUrl`s that point at its own `/media/<name>`.
-Every send it accepts goes into `.journal`, which `lastOutgoingMessages` serves in the
-vendor's shape (honouring `minutes`), as WhatsApp would have it.
+/work/shared/reference/green-api.md and Green API's documentation describe: unique
+`idMessage`s for sends, 400 for bodies Green API would reject, 401 for a wrong token and
+403 for a wrong instance id (the common errors), 403 for the deprecated button methods,
+`downloadUrl`s that point at its own `/media/<name>`.
+
+Every send it accepts goes into `.journal`, which `lastOutgoingMessages` serves as the
+vendor documents it: entries carry type, idMessage, timestamp (the time of the *last
+action* on the message: a status change moves it), statusMessage, typeMessage, chatId,
+sendByApi and the payload of their type: `textMessage` for plain text, an
+`extendedTextMessage` object for text with a link, an `interactiveButtonsReply` object
+(header, body, footer, buttons) for quick-reply buttons, `downloadUrl` and `caption` for
+files (no `fileName`: the journal does not list it). An entry shows up `journal_delay`
+seconds after it was accepted (the documentation: "up to 2 minutes"), so by default a
+test lets that time pass with `age(seconds)`. The journal answers at most once per
+`journal_interval` seconds; a faster read is a 429, as Green API's rate limiter does.
+
+The instance's state drives the answers: with `state_instance` "starting" every method
+but getStateInstance answers 400 "instance in starting process try later"; with
+"notAuthorized", 400 "instance account not authorized". `correspondent_limit` is the
+Developer plan's chat limit (a send to one more chat is a 466 with `correspondentsStatus`).
+
 `fail_next` injects errors and slow answers (a delay above the client's read timeout
 is a timeout, and the message is still accepted once the delay is over, as a real
-timeout goes); `drop_next` hangs up without an answer and without accepting anything.
+timeout goes; `accept=True` takes the message and still answers the error, as a
+gateway that lost the answer does); `drop_next` hangs up without an answer and without
+accepting anything. The documented error bodies are helpers below: `starting_body`,
+`file_too_large_body`, `file_gone_body`, `correspondents_quota_body`.
 `wait_until_idle` waits for requests still being handled (a delayed send).
 """
 
@@ -38,7 +57,20 @@ MAX_BUTTONS = 3
 MAX_BUTTON_TEXT_CHARS = 25
 DEPRECATED_METHODS = {"sendButtons", "sendTemplateButtons", "sendListMessage"}
 GET_METHODS = {"getStateInstance", "lastOutgoingMessages"}
+SEND_METHODS = {
+    "sendMessage",
+    "sendInteractiveButtonsReply",
+    "sendInteractiveButtons",
+    "sendFileByUrl",
+}
 JOURNAL_DEFAULT_MINUTES = 24 * 60
+# The documentation: "The appearance of messages in the journal may take up to 2 minutes."
+JOURNAL_DELAY_SECONDS = 120.0
+# lastOutgoingMessages is rate limited to one request per second per instance.
+JOURNAL_INTERVAL_SECONDS = 1.0
+# Green API's common errors, as their error ids read.
+STARTING = "instance in starting process try later"
+NOT_AUTHORIZED = "instance account not authorized"
 _FILE_TYPES = {
     "jpg": "imageMessage",
     "jpeg": "imageMessage",
@@ -48,6 +80,7 @@ _FILE_TYPES = {
     "ogg": "audioMessage",
     "mp3": "audioMessage",
 }
+_LINK = re.compile(r"https?://", re.IGNORECASE)
 
 _API_PATH = re.compile(r"^/waInstance(?P<instance>[^/]*)/(?P<method>[^/]+)/(?P<token>[^/]*)$")
 _MEDIA_PATH = re.compile(r"^/media/(?P<name>[^/]+)$")
@@ -76,12 +109,14 @@ class _Failure:
     delay: float = 0.0
     headers: dict = field(default_factory=dict)
     drop: bool = False
+    accept: bool = False
 
 
 _DROPPED = object()  # the handler closes the connection without an answer
 
 
 def quota_exceeded_body(method: str = "sendMessage") -> dict:
+    """The 466 of a method whose monthly quota is used up (invokeStatus form)."""
     return {
         "invokeStatus": {
             "method": method,
@@ -94,12 +129,59 @@ def quota_exceeded_body(method: str = "sendMessage") -> dict:
     }
 
 
+def correspondents_quota_body(chats: list[str], method: str = "sendmessage") -> dict:
+    """The 466 of the Developer plan's chat limit: the method itself is still allowed,
+    the chat is not (correspondentsStatus form)."""
+    return {
+        "invokeStatus": {"method": method, "used": 67, "total": 0, "status": "QUOTE_ALLOWED"},
+        "correspondentsStatus": {
+            "method": "correspondents",
+            "used": len(chats),
+            "total": len(chats),
+            "status": "CORRESPONDENTS_QUOTE_EXCEEDED",
+            "description": "Monthly quota has been exceeded. You can only send or receive "
+            f"messages from these numbers: {','.join(chats)}. Please go to your personal "
+            "account and change the tariff to business https://console.green-api.com",
+        },
+    }
+
+
 def error_body(status: int, description: str = "") -> dict:
     try:
         message = HTTPStatus(status).phrase
     except ValueError:
         message = ""
     return {"code": status, "message": message, "description": description}
+
+
+def documented_error(status: int, error_id: str) -> dict:
+    """An error whose documented id is the message, e.g. 400 STARTING."""
+    return {"code": status, "message": error_id, "description": error_id}
+
+
+def starting_body() -> dict:
+    """400 while the instance starts or restarts (after setSettings, a reboot)."""
+    return documented_error(400, STARTING)
+
+
+def not_authorized_body() -> dict:
+    return documented_error(400, NOT_AUTHORIZED)
+
+
+def file_too_large_body(url: str, megabytes: int = 120) -> dict:
+    """500 of sendFileByUrl for a file above Green API's 100 MB limit."""
+    return documented_error(
+        500,
+        f"File from url exceeded max upload size. Size: {megabytes}mb Limit: 100mb Url: {url}",
+    )
+
+
+def file_gone_body(chat_id: str, message_id: str) -> dict:
+    """500 of downloadFile for a file WhatsApp no longer keeps on its servers."""
+    return documented_error(
+        500,
+        f"Internal error when downloading file by chatId {chat_id} and idMessage {message_id}",
+    )
 
 
 class FakeGreenApi(LoopbackFake):
@@ -117,11 +199,18 @@ class FakeGreenApi(LoopbackFake):
         self.media: dict[str, FakeMedia | tuple[bytes, str]] = {}
         # idMessage of an incoming message -> name in .media (for downloadFile).
         self.files: dict[str, str] = {}
-        # Every accepted send, oldest first, as lastOutgoingMessages lists it: type,
-        # idMessage, timestamp (UNIX seconds), statusMessage, typeMessage, chatId,
-        # sendByApi, and textMessage or caption/fileName/downloadUrl.
+        # idMessages of incoming files WhatsApp no longer keeps (downloadFile answers 500).
+        self.expired_files: set[str] = set()
+        # Every accepted send, oldest first, in the journal's shape (see the module's
+        # docstring); lastOutgoingMessages serves those older than journal_delay.
         self.journal: list[dict] = []
+        self.journal_delay = JOURNAL_DELAY_SECONDS
+        self.journal_interval = JOURNAL_INTERVAL_SECONDS
         self.state_instance = "authorized"
+        # The Developer plan's limit of chats a month (None: no limit).
+        self.correspondent_limit: int | None = None
+        self._accepted_at: dict[str, float] = {}  # idMessage -> when it was accepted
+        self._last_journal_read: float | None = None
         self._failures: dict[str, list[_Failure]] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -142,13 +231,16 @@ class FakeGreenApi(LoopbackFake):
         body: object = None,
         delay: float = 0.0,
         headers: dict | None = None,
+        accept: bool = False,
     ) -> None:
         """Answer the next `times` calls of `method` ("media" for downloads) with `status`.
 
         `body` (dict, str or bytes) replaces the default error body. A status of 200 with
-        no body only delays the normal answer by `delay` seconds.
+        no body only delays the normal answer by `delay` seconds. `accept=True` handles
+        the call as usual (a send is accepted and journaled) and answers the error all the
+        same: the request went through and its answer was lost on the way back.
         """
-        failure = _Failure(status, body, delay, dict(headers or {}))
+        failure = _Failure(status, body, delay, dict(headers or {}), accept=accept)
         with self._lock:
             self._failures.setdefault(method, []).extend([failure] * times)
 
@@ -160,9 +252,26 @@ class FakeGreenApi(LoopbackFake):
             self._failures.setdefault(method, []).extend([failure] * times)
 
     def accepted(self) -> list[dict]:
-        """The journal: every message accepted so far."""
+        """The journal: every message accepted so far, shown or not yet."""
         with self._lock:
             return list(self.journal)
+
+    def age(self, seconds: float) -> None:
+        """Let `seconds` pass for everything accepted so far: it was accepted (and last
+        acted on) that much earlier, so the journal shows it once journal_delay is past."""
+        with self._lock:
+            for entry in self.journal:
+                entry["timestamp"] = int(entry["timestamp"] - seconds)
+                self._accepted_at[entry["idMessage"]] -= seconds
+
+    def set_status(self, id_message: str, status: str) -> None:
+        """The message was delivered or read now: its statusMessage changes and its
+        journal timestamp (the time of the last action) moves to now."""
+        with self._lock:
+            for entry in self.journal:
+                if entry["idMessage"] == id_message:
+                    entry["statusMessage"] = status
+                    entry["timestamp"] = int(time.time())
 
     def wait_until_idle(self, timeout: float = 5.0) -> None:
         """Wait until no request is being handled, e.g. a delayed send has been accepted
@@ -208,7 +317,7 @@ class FakeGreenApi(LoopbackFake):
         handler = {
             "sendMessage": self._send_message,
             "sendInteractiveButtonsReply": self._send_buttons,
-            "sendInteractiveButtons": self._send_buttons,
+            "sendInteractiveButtons": lambda b: self._send_buttons(b, "interactiveButtons"),
             "sendFileByUrl": self._send_file_by_url,
             "downloadFile": self._download_file,
             "getStateInstance": self._get_state_instance,
@@ -218,9 +327,24 @@ class FakeGreenApi(LoopbackFake):
             return 404, error_body(404, f"unknown method {method}")
         if http_method != ("GET" if method in GET_METHODS else "POST"):
             return 405, error_body(405)
+        if method != "getStateInstance" and self.state_instance == "starting":
+            return 400, starting_body()
+        if method != "getStateInstance" and self.state_instance == "notAuthorized":
+            return 400, not_authorized_body()
         if http_method == "POST" and not isinstance(body, dict):
             return 400, error_body(400, "body must be a JSON object")
+        if method in SEND_METHODS and (refused := self._over_correspondent_limit(body)):
+            return 466, refused
         return handler(body)
+
+    def _over_correspondent_limit(self, body: dict) -> dict | None:
+        if self.correspondent_limit is None:
+            return None
+        with self._lock:
+            chats = list(dict.fromkeys(entry["chatId"] for entry in self.journal))
+        if body.get("chatId") in chats or len(chats) < self.correspondent_limit:
+            return None
+        return correspondents_quota_body(chats)
 
     def _send_message(self, body: dict) -> tuple[int, dict]:
         message = body.get("message")
@@ -228,9 +352,23 @@ class FakeGreenApi(LoopbackFake):
             return 400, error_body(400, "message is required")
         if len(message) > MAX_MESSAGE_CHARS:
             return 400, error_body(400, f"message is longer than {MAX_MESSAGE_CHARS}")
+        if _LINK.search(message) and body.get("linkPreview", True):
+            # A link makes it an extended text message: the text is inside that object.
+            extended = {
+                "text": message,
+                "description": "",
+                "title": "",
+                "previewType": "None",
+                "jpegThumbnail": "",
+                "forwardingScore": 0,
+                "isForwarded": False,
+            }
+            return self._sent(
+                body, {"typeMessage": "extendedTextMessage", "extendedTextMessage": extended}
+            )
         return self._sent(body, {"typeMessage": "textMessage", "textMessage": message})
 
-    def _send_buttons(self, body: dict) -> tuple[int, dict]:
+    def _send_buttons(self, body: dict, kind: str = "interactiveButtonsReply") -> tuple[int, dict]:
         buttons = body.get("buttons")
         if not body.get("body") or not isinstance(buttons, list):
             return 400, error_body(400, "body and buttons are required")
@@ -242,19 +380,23 @@ class FakeGreenApi(LoopbackFake):
             text = button.get("buttonText")
             if not isinstance(text, str) or not text or len(text) > MAX_BUTTON_TEXT_CHARS:
                 return 400, error_body(400, f"buttonText up to {MAX_BUTTON_TEXT_CHARS} chars")
-        # The journal carries the body as the message's text.
-        return self._sent(body, {"typeMessage": "interactiveButtons", "textMessage": body["body"]})
+        # The journal nests the message under its type, as the outgoing-message
+        # notification documents it: header, body, footer, buttons.
+        nested = {key: body[key] for key in ("header", "body", "footer") if body.get(key)}
+        nested["buttons"] = [
+            {"type": "reply", "buttonId": str(b["buttonId"]), "buttonText": b["buttonText"]}
+            for b in buttons
+        ]
+        return self._sent(body, {"typeMessage": kind, kind: nested})
 
     def _send_file_by_url(self, body: dict) -> tuple[int, dict]:
         if not body.get("urlFile") or "." not in str(body.get("fileName", "")):
             return 400, error_body(400, "urlFile and fileName with extension are required")
-        file_name = str(body["fileName"])
-        extension = file_name.rpartition(".")[2].lower()
+        extension = str(body["fileName"]).rpartition(".")[2].lower()
         entry = {
             "typeMessage": _FILE_TYPES.get(extension, "documentMessage"),
             "downloadUrl": str(body["urlFile"]),
             "caption": str(body.get("caption") or ""),
-            "fileName": file_name,
         }
         return self._sent(body, entry)
 
@@ -262,15 +404,19 @@ class FakeGreenApi(LoopbackFake):
         if not _CHAT_ID.match(str(body.get("chatId", ""))):
             return 400, error_body(400, "chatId is invalid")
         id_message = f"BAE5{secrets.token_hex(6).upper()}"
+        now = time.time()
         with self._lock:
+            self._accepted_at[id_message] = now
             self.journal.append(
                 {
                     "type": "outgoing",
                     "idMessage": id_message,
-                    "timestamp": int(time.time()),
+                    "timestamp": int(now),
                     "statusMessage": "sent",
                     "chatId": body["chatId"],
                     "sendByApi": True,
+                    "isForwarded": False,
+                    "forwardingScore": 0,
                     **entry,
                 }
             )
@@ -280,11 +426,25 @@ class FakeGreenApi(LoopbackFake):
         minutes = query.get("minutes", [str(JOURNAL_DEFAULT_MINUTES)])[-1]
         if not minutes.isdigit() or int(minutes) < 1:
             return 400, error_body(400, "minutes must be a positive integer")
-        since = time.time() - int(minutes) * 60
-        return 200, [entry for entry in self.accepted() if entry["timestamp"] >= since]
+        now = time.time()
+        with self._lock:
+            last, self._last_journal_read = self._last_journal_read, time.monotonic()
+            if last is not None and self._last_journal_read - last < self.journal_interval:
+                return 429, error_body(429, "Too Many Requests")
+            since = now - int(minutes) * 60
+            shown = [
+                dict(entry)
+                for entry in self.journal
+                if entry["timestamp"] >= since
+                and self._accepted_at.get(entry["idMessage"], now) + self.journal_delay <= now
+            ]
+        return 200, shown
 
     def _download_file(self, body: dict) -> tuple[int, dict]:
-        name = self.files.get(str(body.get("idMessage")))
+        message_id = str(body.get("idMessage"))
+        if message_id in self.expired_files:
+            return 500, file_gone_body(str(body.get("chatId")), message_id)
+        name = self.files.get(message_id)
         if name is None or name not in self.media:
             return 400, error_body(400, "message has no file")
         return 200, {"downloadUrl": self.media_url(name)}
@@ -338,7 +498,7 @@ class _Handler(OneShotHandler):
 
     def _route(self, fake, media, api, method, body):
         if api and api["instance"] != fake.instance_id:
-            return 404, error_body(404, "instance not found"), {}
+            return 403, error_body(403, "check the idInstance"), {}
         if api and api["token"] != fake.token:
             return 401, error_body(401, "wrong apiTokenInstance"), {}
         if not (media or api):
@@ -349,10 +509,15 @@ class _Handler(OneShotHandler):
                 return None, None, None
             if failure.drop:
                 return _DROPPED, None, None
+            if failure.accept:
+                self._answer_normally(fake, media, method, body)
             if failure.status != 200 or failure.body is not None:
                 default = quota_exceeded_body(method) if failure.status == 466 else None
                 answer = failure.body if failure.body is not None else default
                 return failure.status, answer or error_body(failure.status), failure.headers
+        return self._answer_normally(fake, media, method, body)
+
+    def _answer_normally(self, fake, media, method, body):
         if media:
             item = fake.media.get(media["name"])
             if item is None:

@@ -11,7 +11,12 @@ import pytest
 
 from messaging import greenapi
 from messaging.greenapi import GreenApiError
-from tests.fakes.green_api import FakeMedia, fake_green_api  # noqa: F401
+from tests.fakes.green_api import (  # noqa: F401
+    JOURNAL_DELAY_SECONDS,
+    FakeMedia,
+    fake_green_api,
+    file_too_large_body,
+)
 
 CHAT = "972501234567@c.us"
 
@@ -190,7 +195,7 @@ def test_get_state_instance(fake):
 # --- Errors -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [500, 502, 503])
+@pytest.mark.parametrize("status", [500, 503])
 def test_server_errors_are_retryable(fake, status):
     fake.fail_next("sendMessage", status)
 
@@ -201,12 +206,59 @@ def test_server_errors_are_retryable(fake, status):
     assert not error.ambiguous  # Green API answered: the message was not taken
 
 
-def test_a_gateway_timeout_may_have_been_sent(fake):
-    fake.fail_next("sendMessage", 504)
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_gateway_error_may_have_been_sent(fake, status):
+    # given a gateway that passed the send on and lost Green API's answer
+    fake.fail_next("sendMessage", status, accept=True)
 
     error = raised(greenapi.send_message, CHAT, "hi")
 
-    assert (error.status, error.retryable, error.ambiguous) == (504, True, True)
+    # then retrying may help, but the message may be on its way already
+    assert (error.status, error.retryable, error.ambiguous) == (status, True, True)
+    assert not error.instance_down
+    assert [entry["chatId"] for entry in fake.accepted()] == [CHAT]
+
+
+def test_a_starting_instance_refuses_for_now_not_for_good(fake):
+    # given the reboot that follows setSettings
+    fake.state_instance = "starting"
+
+    error = raised(greenapi.send_message, CHAT, "hi")
+
+    assert (error.status, error.retryable, error.ambiguous) == (400, True, False)
+    assert error.instance_down
+    assert "instance in starting process try later" in error.reason
+    assert fake.accepted() == []
+
+
+def test_an_unauthorised_instance_refuses_until_it_is_scanned_again(fake):
+    fake.state_instance = "notAuthorized"
+
+    error = raised(greenapi.send_message, CHAT, "hi")
+
+    assert (error.status, error.retryable, error.ambiguous) == (400, True, False)
+    assert error.instance_down
+    assert "not authorized" in error.reason
+
+
+def test_a_file_over_green_apis_limit_fails_for_good(fake):
+    url = "https://example.com/video.mp4"
+    fake.fail_next("sendFileByUrl", 500, body=file_too_large_body(url))
+
+    error = raised(greenapi.send_file_by_url, CHAT, url, "video.mp4")
+
+    assert (error.status, error.retryable, error.ambiguous) == (500, False, False)
+    assert "exceeded max upload size" in error.reason
+
+
+def test_a_file_gone_from_whatsapps_servers_fails_for_good(fake):
+    fake.add_incoming_file("BAE5OLDPHOTO", "old.jpg", b"jpeg", "image/jpeg")
+    fake.expired_files.add("BAE5OLDPHOTO")
+
+    error = raised(greenapi.download_file, CHAT, "BAE5OLDPHOTO")
+
+    assert (error.status, error.retryable) == (500, False)
+    assert "Internal error when downloading file" in error.reason
 
 
 def test_429_is_retryable_with_retry_after(fake):
@@ -260,6 +312,21 @@ def test_quota_exceeded_names_the_invoke_status(fake):
     assert error.reason == "466 quota exceeded (QUOTE_EXCEEDED)"
 
 
+def test_the_chat_limit_of_the_developer_plan_names_the_correspondents_status(fake):
+    # given the plan's limit of one chat, used by a first customer
+    fake.correspondent_limit = 1
+    greenapi.send_message(CHAT, "hi")
+
+    error = raised(greenapi.send_message, "972509999999@c.us", "hi")
+
+    # then the reason is the chat limit, not the method's quota (which is still allowed)
+    assert (error.status, error.retryable) == (466, False)
+    assert error.reason == (
+        "466 quota exceeded (CORRESPONDENTS_QUOTE_EXCEEDED: 1 of 1 chats this month; "
+        "only chats already written to can be reached)"
+    )
+
+
 def test_quota_exceeded_without_invoke_status(fake):
     fake.fail_next("sendMessage", 466, body="quota")
 
@@ -274,12 +341,12 @@ def test_wrong_token_is_a_401_that_retrying_cannot_fix(fake, settings):
     assert (error.status, error.retryable) == (401, False)
 
 
-def test_wrong_instance_is_a_404(fake, settings):
+def test_wrong_instance_is_a_403(fake, settings):
     settings.GREEN_API_ID = "7103999999"
 
     error = raised(greenapi.send_message, CHAT, "hi")
 
-    assert (error.status, error.retryable) == (404, False)
+    assert (error.status, error.retryable) == (403, False)
 
 
 def test_read_timeout_is_retryable_without_status(fake, short_timeouts):
@@ -357,18 +424,28 @@ def test_ok_answer_that_is_not_json(fake):
 # --- The journal of outgoing messages -----------------------------------------------------
 
 
-def test_the_journal_lists_what_was_sent_in_the_vendor_shape(fake):
+def journal_shows_everything(fake):
+    """Let the documented delay pass, so the journal lists all that was accepted."""
+    fake.age(JOURNAL_DELAY_SECONDS)
+
+
+def test_the_journal_lists_what_was_sent_in_the_documented_shapes(fake):
     text_id = greenapi.send_message(CHAT, "שלום")
-    buttons_id = greenapi.send_interactive_buttons_reply(CHAT, "Approve?", [("1", "Yes")])
+    link_id = greenapi.send_message(CHAT, "Your quote: https://example.com/q")
+    buttons_id = greenapi.send_interactive_buttons_reply(
+        CHAT, "Approve?", [("1", "Yes")], header="New job", footer="or answer 1"
+    )
     file_id = greenapi.send_file_by_url(CHAT, "https://example.com/q.pdf", "q.pdf", "Quote")
+    journal_shows_everything(fake)
 
     entries = greenapi.last_outgoing_messages(minutes=5)
 
     [call] = fake.calls("lastOutgoingMessages")
     assert call["http_method"] == "GET"
     assert call["path"] == api_path(fake, "lastOutgoingMessages") + "?minutes=5"
-    assert [e["idMessage"] for e in entries] == [text_id, buttons_id, file_id]
-    text, buttons, file = entries
+    by_id = {entry["idMessage"]: entry for entry in entries}
+    assert set(by_id) == {text_id, link_id, buttons_id, file_id}
+    text, link, buttons, file = (by_id[i] for i in (text_id, link_id, buttons_id, file_id))
     assert {k: text[k] for k in ("type", "chatId", "typeMessage", "textMessage", "sendByApi")} == {
         "type": "outgoing",
         "chatId": CHAT,
@@ -376,27 +453,66 @@ def test_the_journal_lists_what_was_sent_in_the_vendor_shape(fake):
         "textMessage": "שלום",
         "sendByApi": True,
     }
-    assert abs(text["timestamp"] - time.time()) < 5
-    assert buttons["textMessage"] == "Approve?"
-    assert (file["typeMessage"], file["caption"], file["fileName"]) == (
-        "documentMessage",
-        "Quote",
-        "q.pdf",
-    )
+    # a link makes an extended text message: the text is only inside its object
+    assert link["typeMessage"] == "extendedTextMessage" and "textMessage" not in link
+    assert link["extendedTextMessage"]["text"] == "Your quote: https://example.com/q"
+    # buttons are nested under their type, with no text at the top
+    assert buttons["typeMessage"] == "interactiveButtonsReply" and "textMessage" not in buttons
+    assert buttons["interactiveButtonsReply"]["header"] == "New job"
+    assert buttons["interactiveButtonsReply"]["body"] == "Approve?"
+    assert buttons["interactiveButtonsReply"]["footer"] == "or answer 1"
+    # a file has its link and caption, and the journal does not list its name
+    assert (file["typeMessage"], file["caption"]) == ("documentMessage", "Quote")
+    assert file["downloadUrl"] == "https://example.com/q.pdf"
+    assert "fileName" not in file
+
+
+def test_a_sent_message_shows_in_the_journal_only_after_a_while(fake):
+    fake.journal_interval = 0  # this test reads more often than Green API allows
+    greenapi.send_message(CHAT, "on my way")
+
+    assert greenapi.last_outgoing_messages(minutes=5) == []
+    fake.age(JOURNAL_DELAY_SECONDS - 5)
+    assert greenapi.last_outgoing_messages(minutes=5) == []
+    fake.age(5)
+    assert [e["textMessage"] for e in greenapi.last_outgoing_messages(minutes=5)] == ["on my way"]
+
+
+def test_the_journal_timestamp_is_the_last_action_on_the_message(fake):
+    id_message = greenapi.send_message(CHAT, "on my way")
+    fake.age(600)  # sent ten minutes ago
+    fake.set_status(id_message, "read")  # and read just now
+
+    [entry] = greenapi.last_outgoing_messages(minutes=15)
+
+    assert entry["statusMessage"] == "read"
+    assert abs(entry["timestamp"] - time.time()) < 5
+
+
+def test_the_journal_answers_once_a_second(fake):
+    greenapi.last_outgoing_messages(minutes=5)
+
+    error = raised(greenapi.last_outgoing_messages, 5)
+
+    assert (error.status, error.retryable) == (429, True)
 
 
 def test_the_journal_covers_only_the_minutes_asked_for(fake):
+    fake.journal_interval = 0
+    greenapi.send_message(CHAT, "earlier")
+    fake.age(600)
     greenapi.send_message(CHAT, "now")
-    fake.journal.append({**fake.journal[0], "idMessage": "BAE5OLD", "timestamp": time.time() - 600})
+    journal_shows_everything(fake)
 
     assert [e["textMessage"] for e in greenapi.last_outgoing_messages(minutes=5)] == ["now"]
-    assert len(greenapi.last_outgoing_messages(minutes=11)) == 2
+    assert len(greenapi.last_outgoing_messages(minutes=13)) == 2
 
 
 def test_a_dropped_send_is_not_in_the_journal(fake):
     fake.drop_next("sendMessage")
 
     raised(greenapi.send_message, CHAT, "lost")
+    journal_shows_everything(fake)
 
     assert greenapi.last_outgoing_messages(minutes=5) == []
 

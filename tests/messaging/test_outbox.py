@@ -2,12 +2,14 @@
 
 import datetime as dt
 import socket
+import time
 
 import pytest
 from django.utils import timezone
 
 from messaging import greenapi, outbox
 from messaging.models import OutboundMessage, OutboundStatus
+from tests.fakes.green_api import file_too_large_body
 
 pytestmark = pytest.mark.django_db
 CHAT = "972541234567@c.us"
@@ -24,8 +26,32 @@ def quick_timeouts(monkeypatch):
     monkeypatch.setattr(greenapi, "READ_TIMEOUT", 0.5, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def journal_unthrottled(request, monkeypatch):
+    """Green API answers the journal once a second; tests not about that read it faster."""
+    monkeypatch.setattr(outbox, "JOURNAL_READ_SECONDS", 0.0)
+    if "fake_green_api" in request.fixturenames:
+        request.getfixturevalue("fake_green_api").journal_interval = 0.0
+
+
 def make_due(row):
     OutboundMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+
+
+def time_passes(fake, seconds: float) -> None:
+    """`seconds` go by for the outbox and for Green API: every row's times and every
+    message Green API took move that far into the past (so the journal shows what it
+    took once its documented delay is over)."""
+    fake.wait_until_idle()
+    fake.age(seconds)
+    past = dt.timedelta(seconds=seconds)
+    for row in OutboundMessage.objects.all():
+        OutboundMessage.objects.filter(pk=row.pk).update(
+            created_at=row.created_at - past,
+            updated_at=row.updated_at - past,
+            next_attempt_at=row.next_attempt_at and row.next_attempt_at - past,
+            unconfirmed_since=row.unconfirmed_since and row.unconfirmed_since - past,
+        )
 
 
 def queue(kind: str) -> OutboundMessage:
@@ -134,10 +160,11 @@ def test_a_timed_out_send_that_arrived_is_not_sent_again(fake_green_api, kind):
     row = queue(kind)
     answer_too_late(fake_green_api, SEND_METHOD[kind], accepted=True)
     assert outbox.send(row.pk).result == "retry"
-    fake_green_api.wait_until_idle()
 
-    # when the retry comes due
-    make_due(row)
+    # when the retry comes due, once the journal can show the message
+    time_passes(fake_green_api, outbox.JOURNAL_DELAY_SECONDS)
+    row.refresh_from_db()
+    attempt = row.unconfirmed_since
     outcome = outbox.send(row.pk)
 
     # then the journal shows it and nothing more is sent
@@ -148,8 +175,31 @@ def test_a_timed_out_send_that_arrived_is_not_sent_again(fake_green_api, kind):
     assert row.status == OutboundStatus.SENT
     assert row.provider_message_id == delivered["idMessage"]
     assert row.unconfirmed_since is None and row.last_error == ""
+    assert row.sent_at == attempt
     [journal] = fake_green_api.calls("lastOutgoingMessages")
-    assert journal["query"] == {"minutes": ["2"]}  # from a minute before the claim to now
+    # from a minute before the claim (150 s ago) to now
+    assert journal["query"] == {"minutes": ["4"]}
+
+
+def test_the_journal_is_not_read_before_it_could_show_the_message(fake_green_api):
+    # given a send whose answer was lost, retried before 2 minutes are over
+    answer_too_late(fake_green_api, accepted=True)
+    row = outbox.queue_text(CHAT, "hi")
+    outbox.send(row.pk)
+    time_passes(fake_green_api, 60)
+    make_due(row)
+
+    outcome = outbox.send(row.pk)
+
+    # then the journal, which does not show it yet, is no proof that it was not sent
+    assert outcome.result == "waiting" and outcome.retry_in >= 89
+    assert len(fake_green_api.calls("sendMessage")) == 1
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.QUEUED and row.attempts == 1
+    time_passes(fake_green_api, 90)
+    make_due(row)
+    assert outbox.send(row.pk).result == "sent"
+    assert len(fake_green_api.calls("sendMessage")) == 1
 
 
 @pytest.mark.parametrize("accepted_nothing", ["read timeout", "hang-up"])
@@ -162,10 +212,9 @@ def test_a_send_that_never_arrived_is_sent_once_more(fake_green_api, accepted_no
     row = outbox.queue_text(CHAT, "אני בדרך")
     outcome = outbox.send(row.pk)
     assert outcome.result == "retry" and outcome.retry_in >= outbox.JOURNAL_DELAY_SECONDS
-    fake_green_api.wait_until_idle()
 
     # when the retry comes due
-    make_due(row)
+    time_passes(fake_green_api, outbox.JOURNAL_DELAY_SECONDS)
     result = outbox.send(row.pk).result
 
     # then the journal is read first, and the message goes out once
@@ -204,11 +253,10 @@ def test_an_unreadable_journal_holds_the_send_back(fake_green_api):
     answer_too_late(fake_green_api, accepted=False)
     row = outbox.queue_text(CHAT, "hi")
     outbox.send(row.pk)
-    fake_green_api.wait_until_idle()
     fake_green_api.fail_next("lastOutgoingMessages", 503)
 
     # when the retry comes due
-    make_due(row)
+    time_passes(fake_green_api, outbox.JOURNAL_DELAY_SECONDS)
     outcome = outbox.send(row.pk)
 
     # then nothing is sent blind; the row waits for another look
@@ -231,8 +279,7 @@ def test_an_unreadable_journal_fails_the_row_at_the_cap(fake_green_api):
     results = []
     for _ in range(outbox.MAX_ATTEMPTS):
         results.append(outbox.send(row.pk).result)
-        fake_green_api.wait_until_idle()
-        make_due(row)
+        time_passes(fake_green_api, outbox.MAX_DELAY_SECONDS)
 
     assert results == ["retry"] * (outbox.MAX_ATTEMPTS - 1) + ["failed"]
     assert len(fake_green_api.calls("sendMessage")) == 1
@@ -248,7 +295,7 @@ def test_sends_without_an_answer_fail_at_the_cap_saying_they_may_have_arrived(fa
     results = []
     for _ in range(outbox.MAX_ATTEMPTS):
         results.append(outbox.send(row.pk).result)
-        make_due(row)
+        time_passes(fake_green_api, outbox.MAX_DELAY_SECONDS)
 
     assert results == ["retry"] * (outbox.MAX_ATTEMPTS - 1) + ["failed"]
     # every resend was preceded by a look in the journal
@@ -269,7 +316,7 @@ def test_an_earlier_identical_message_is_not_taken_for_this_one(fake_green_api):
     outbox.send(row.pk)
 
     # when its retry comes due
-    make_due(row)
+    time_passes(fake_green_api, outbox.JOURNAL_DELAY_SECONDS)
     outbox.send(row.pk)
 
     # then the earlier message does not count for it: it is sent
@@ -289,6 +336,90 @@ def test_refusals_fail_at_once_with_the_reason(fake_green_api, status, reason):
     row.refresh_from_db()
     assert row.status == OutboundStatus.FAILED and reason in row.last_error
     assert row.attempts == 1
+
+
+# --- The instance is down, or answers in ways the documentation names ------------------
+
+
+@pytest.mark.parametrize("state", ["starting", "notAuthorized"])
+def test_a_message_waits_for_the_instance_without_using_up_attempts(fake_green_api, state):
+    # given an instance rebooting after setSettings, or logged out
+    fake_green_api.state_instance = state
+    row = outbox.queue_text(CHAT, "אני בדרך")
+
+    # when its sends are refused for longer than the attempts would last
+    results = []
+    for _ in range(outbox.MAX_ATTEMPTS + 2):
+        outcome = outbox.send(row.pk)
+        results.append(outcome.result)
+        make_due(row)
+
+    # then it waits in the outbox, and goes out once the instance is back
+    assert results == ["retry"] * (outbox.MAX_ATTEMPTS + 2)
+    assert outcome.retry_in >= outbox.INSTANCE_DOWN_RETRY_SECONDS
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutboundStatus.QUEUED, 0)
+    assert row.last_error.startswith("waiting for the WhatsApp instance: 400")
+    fake_green_api.state_instance = "authorized"
+    assert outbox.send(row.pk).result == "sent"
+    assert [entry["chatId"] for entry in fake_green_api.accepted()] == [CHAT]
+
+
+def test_a_message_the_instance_could_not_take_for_a_day_fails(fake_green_api):
+    fake_green_api.state_instance = "notAuthorized"
+    row = outbox.queue_text(CHAT, "אני בדרך")
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=outbox.INSTANCE_DOWN_GIVE_UP_HOURS)
+    )
+
+    assert outbox.send(row.pk).result == "failed"
+
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.FAILED
+    assert row.last_error.startswith("WhatsApp was not connected for 24 hours")
+
+
+def test_later_messages_of_the_chat_wait_as_long_as_the_held_one(fake_green_api):
+    fake_green_api.state_instance = "notAuthorized"
+    first = outbox.queue_text(CHAT, "first")
+    second = outbox.queue_text(CHAT, "second")
+    held = outbox.send(first.pk)
+
+    outcome = outbox.send(second.pk)
+
+    # then the second does not come back every two seconds while the first waits
+    assert outcome.result == "waiting"
+    assert outcome.retry_in >= held.retry_in
+    second.refresh_from_db()
+    assert second.attempts == 0
+
+
+def test_a_bad_gateway_is_checked_in_the_journal_not_sent_blind(fake_green_api):
+    # given a 502 from a gateway that had passed the message on
+    fake_green_api.fail_next("sendMessage", 502, accept=True)
+    row = outbox.queue_text(CHAT, "אני בדרך")
+
+    outcome = outbox.send(row.pk)
+
+    assert outcome.result == "retry" and outcome.retry_in >= outbox.JOURNAL_DELAY_SECONDS
+    row.refresh_from_db()
+    assert row.unconfirmed_since is not None and "502" in row.last_error
+    # when the retry comes due, the journal shows it: it is not sent twice
+    time_passes(fake_green_api, outbox.JOURNAL_DELAY_SECONDS)
+    assert outbox.send(row.pk).result == "sent"
+    assert len(fake_green_api.calls("sendMessage")) == 1
+
+
+def test_a_file_over_green_apis_limit_fails_at_once(fake_green_api):
+    url = "https://example.com/job-video.mp4"
+    fake_green_api.fail_next("sendFileByUrl", 500, body=file_too_large_body(url))
+    row = outbox.queue_file(CHAT, url, "job-video.mp4")
+
+    assert outbox.send(row.pk).result == "failed"
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutboundStatus.FAILED, 1)
+    assert "exceeded max upload size" in row.last_error
 
 
 def test_retries_stop_at_the_cap(fake_green_api):
@@ -399,7 +530,7 @@ def test_an_interrupted_send_is_checked_in_the_journal_before_it_goes_out(
     OutboundMessage.objects.filter(pk=row.pk).update(updated_at=claimed)
     if arrived:  # its request reached Green API a moment after the claim
         greenapi.send_message(CHAT, "הטכנאי יגיע מחר")
-        fake_green_api.journal[0]["timestamp"] = int(claimed.timestamp()) + 1
+        fake_green_api.age(15 * 60 - 1)
     sends_before = len(fake_green_api.calls("sendMessage"))
 
     # when the sweep re-queues it and it is sent
@@ -415,3 +546,146 @@ def test_an_interrupted_send_is_checked_in_the_journal_before_it_goes_out(
     assert row.provider_message_id == delivered["idMessage"]
     sent_now = len(fake_green_api.calls("sendMessage")) - sends_before
     assert sent_now == (0 if arrived else 1)
+
+
+# --- The journal as Green API documents it ------------------------------------------------
+
+
+def test_an_uncaptioned_file_that_arrived_is_found_by_its_link(fake_green_api):
+    # given a document without a caption whose send timed out, although Green API took it
+    row = outbox.queue_file(CHAT, "https://example.com/invoice.pdf", "invoice.pdf")
+    answer_too_late(fake_green_api, "sendFileByUrl", accepted=True)
+    outbox.send(row.pk)
+
+    # when the retry comes due: the journal lists its link, not its name
+    time_passes(fake_green_api, outbox.JOURNAL_DELAY_SECONDS)
+    assert outbox.send(row.pk).result == "sent"
+
+    # then it is not sent again
+    assert len(fake_green_api.calls("sendFileByUrl")) == 1
+    [delivered] = fake_green_api.accepted()
+    row.refresh_from_db()
+    assert row.provider_message_id == delivered["idMessage"]
+
+
+def test_a_file_whose_link_the_journal_rewrote_is_found_by_its_caption(fake_green_api):
+    row = outbox.queue_file(CHAT, "https://example.com/quote.pdf", "quote.pdf", "הצעת מחיר")
+    answer_too_late(fake_green_api, "sendFileByUrl", accepted=True)
+    outbox.send(row.pk)
+    time_passes(fake_green_api, outbox.JOURNAL_DELAY_SECONDS)
+    # Green API keeps its own copy of the file and lists that link
+    fake_green_api.journal[0]["downloadUrl"] = "https://sw-media.example/1101/aa.pdf"
+
+    assert outbox.send(row.pk).result == "sent"
+
+    assert len(fake_green_api.calls("sendFileByUrl")) == 1
+
+
+def test_a_text_with_a_link_is_found_in_its_extended_text(fake_green_api):
+    row = outbox.queue_text(CHAT, "Your calendar: https://fixi.example/calendar/abc.ics")
+    answer_too_late(fake_green_api, accepted=True)
+    outbox.send(row.pk)
+    time_passes(fake_green_api, outbox.JOURNAL_DELAY_SECONDS)
+
+    assert outbox.send(row.pk).result == "sent"
+
+    assert fake_green_api.accepted()[0]["typeMessage"] == "extendedTextMessage"
+    assert len(fake_green_api.calls("sendMessage")) == 1
+
+
+def test_the_send_time_is_the_attempts_not_the_journals_last_action(fake_green_api):
+    # given a message that arrived at once, was read ten minutes later, and whose
+    # answer was lost on the way back
+    answer_too_late(fake_green_api, accepted=True)
+    row = outbox.queue_text(CHAT, "אני בדרך")
+    outbox.send(row.pk)
+    time_passes(fake_green_api, 600)
+    [delivered] = fake_green_api.accepted()
+    fake_green_api.set_status(delivered["idMessage"], "read")
+    row.refresh_from_db()
+    attempt = row.unconfirmed_since
+
+    assert outbox.send(row.pk).result == "sent"
+
+    # then it was sent when it was tried, not when it was read
+    row.refresh_from_db()
+    assert row.sent_at == attempt
+    assert timezone.now() - row.sent_at > dt.timedelta(minutes=9)
+
+
+def test_one_journal_read_settles_every_unconfirmed_row(fake_green_api):
+    # given three chats whose sends all timed out; two of them reached Green API
+    arrived = outbox.queue_text("972501000001@c.us", "first")
+    answer_too_late(fake_green_api, accepted=True)
+    outbox.send(arrived.pk)
+    also_arrived = outbox.queue_text("972501000002@c.us", "second")
+    answer_too_late(fake_green_api, accepted=True)
+    outbox.send(also_arrived.pk)
+    lost = outbox.queue_text("972501000003@c.us", "third")
+    answer_too_late(fake_green_api, accepted=False)
+    outbox.send(lost.pk)
+    time_passes(fake_green_api, outbox.JOURNAL_DELAY_SECONDS)
+
+    # when the first retry reads the journal
+    assert outbox.send(arrived.pk).result == "sent"
+
+    # then that one read settled the others too: one is sent, one may simply be sent
+    also_arrived.refresh_from_db()
+    lost.refresh_from_db()
+    assert also_arrived.status == OutboundStatus.SENT
+    assert also_arrived.provider_message_id == fake_green_api.accepted()[1]["idMessage"]
+    assert (lost.status, lost.unconfirmed_since) == (OutboundStatus.QUEUED, None)
+    assert outbox.send(also_arrived.pk).result == "skipped"
+    assert outbox.send(lost.pk).result == "sent"
+    assert len(fake_green_api.calls("lastOutgoingMessages")) == 1
+    assert len(fake_green_api.calls("sendMessage")) == 4
+
+
+def test_a_journal_at_its_rate_limit_uses_up_no_attempt(fake_green_api):
+    answer_too_late(fake_green_api, accepted=False)
+    row = outbox.queue_text(CHAT, "hi")
+    outbox.send(row.pk)
+    time_passes(fake_green_api, outbox.JOURNAL_DELAY_SECONDS)
+    fake_green_api.fail_next("lastOutgoingMessages", 429, headers={"Retry-After": "1"})
+
+    outcome = outbox.send(row.pk)
+
+    assert outcome.result == "waiting" and 1 <= outcome.retry_in <= 3
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OutboundStatus.QUEUED, 1)
+    assert row.unconfirmed_since is not None
+    make_due(row)
+    assert outbox.send(row.pk).result == "sent"
+    assert len(fake_green_api.calls("sendMessage")) == 2
+
+
+def test_workers_read_the_journal_at_most_once_a_second(fake_green_api, monkeypatch):
+    # given Green API's limit of one journal read a second, kept by the outbox too
+    monkeypatch.setattr(outbox, "JOURNAL_READ_SECONDS", 1.0)
+    fake_green_api.journal_interval = 1.0
+    first = outbox.queue_text("972501000001@c.us", "first")
+    answer_too_late(fake_green_api, accepted=False)
+    outbox.send(first.pk)
+    time_passes(fake_green_api, outbox.JOURNAL_DELAY_SECONDS)
+    assert outbox.send(first.pk).result == "sent"
+    # and another unconfirmed row coming due within the same second
+    second = outbox.queue_text("972501000002@c.us", "second")
+    fake_green_api.drop_next("sendMessage")
+    outbox.send(second.pk)
+    OutboundMessage.objects.filter(pk=second.pk).update(
+        unconfirmed_since=timezone.now() - dt.timedelta(seconds=outbox.JOURNAL_DELAY_SECONDS),
+        next_attempt_at=timezone.now(),
+    )
+
+    outcome = outbox.send(second.pk)
+
+    # then it waits for the next second instead of earning a 429
+    assert outcome.result == "waiting" and outcome.retry_in >= 1
+    assert len(fake_green_api.calls("lastOutgoingMessages")) == 1
+    second.refresh_from_db()
+    assert second.attempts == 1
+    time.sleep(1.05)
+    make_due(second)
+    assert outbox.send(second.pk).result == "sent"
+    assert len(fake_green_api.calls("lastOutgoingMessages")) == 2
+    assert [c["status"] for c in fake_green_api.calls("lastOutgoingMessages")] == [200, 200]
