@@ -10,6 +10,7 @@ as abandoned wherever its holder ran.
 """
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,7 +23,15 @@ from django.utils import timezone
 from fixi import processes
 from fixi.celery import app as celery_app
 from messaging.models import InboundMessage, ProcessingState
-from messaging.payloads import CALL, INCOMING, STATE, STATUS, normalise, storable
+from messaging.payloads import (
+    CALL,
+    INCOMING,
+    MAX_STORED_DEPTH,
+    STATE,
+    STATUS,
+    normalise,
+    storable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +42,7 @@ RECOVERY_BATCH_SIZE = 200
 
 @dataclass
 class Ingested:
-    outcome: str  # stored | duplicate | ignored
+    outcome: str  # stored | duplicate | ignored | unstorable
     inbound_id: object = None
 
 
@@ -49,6 +58,7 @@ def task_for(webhook_type: str) -> str | None:
 
 def ingest(payload: dict) -> Ingested:
     """Store one webhook body (a dict) and hand it on; a resend is acknowledged, not kept."""
+    payload = well_formed(payload)
     message = normalise(payload)
     task = task_for(message.webhook_type)
     try:
@@ -70,12 +80,88 @@ def ingest(payload: dict) -> Ingested:
                 raw=storable(payload),
                 state=ProcessingState.PENDING if task else ProcessingState.IGNORED,
             )
-    except IntegrityError:
-        return Ingested("duplicate")
+    except IntegrityError as error:
+        if _is_duplicate_delivery(error, message):
+            return Ingested("duplicate")
+        # Not a resend: answering "duplicate" would drop it without a word. Refusing it
+        # would stall the instance's queue for a day on a body that can never be stored.
+        log.error(
+            "webhook %s %s not stored: %s",
+            message.webhook_type,
+            message.provider_message_id,
+            error,
+        )
+        return Ingested("unstorable")
     if task is None:
         return Ingested("ignored", row.pk)
     _enqueue(task, row.pk)
     return Ingested("stored", row.pk)
+
+
+def well_formed(value, depth: int = 0):
+    """The payload as both databases store it: every string valid UTF-8 (a lone UTF-16
+    surrogate, which JSON's "\\ud800" escape produces, becomes U+FFFD) and every number
+    that is not finite as its text. Real webhooks come through unchanged."""
+    if depth >= MAX_STORED_DEPTH:
+        return value  # storable() cuts it here
+    if isinstance(value, str):
+        return _valid_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {_valid_text(str(k)): well_formed(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [well_formed(v, depth + 1) for v in value]
+    return value
+
+
+def _valid_text(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Through UTF-16 a surrogate pair becomes its character; a lone one, U+FFFD.
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+def _is_duplicate_delivery(error: IntegrityError, message) -> bool:
+    """Only a unique-key violation on a delivery already stored is a resend.
+
+    The backends report it differently, each wrapped in Django's IntegrityError: SQLite as
+    SQLITE_CONSTRAINT_UNIQUE; MongoDB as error code 11000, either on a DuplicateKeyError
+    or on each write error of the BulkWriteError an insert raises. Any other
+    IntegrityError (a CHECK constraint, a NOT NULL) is a body that could not be stored.
+    """
+    if not any(_is_unique_violation(cause) for cause in _causes(error)):
+        return False
+    return InboundMessage.objects.filter(
+        webhook_type=message.webhook_type,
+        provider_message_id=message.provider_message_id,
+        status=message.status,
+    ).exists()
+
+
+def _causes(error: BaseException):
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+MONGO_DUPLICATE_KEY = 11000
+
+
+def _is_unique_violation(error: BaseException) -> bool:
+    if getattr(error, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_UNIQUE":
+        return True
+    if getattr(error, "code", None) == MONGO_DUPLICATE_KEY:
+        return True
+    details = getattr(error, "details", None)
+    write_errors = details.get("writeErrors") if isinstance(details, dict) else None
+    return bool(write_errors) and all(
+        isinstance(item, dict) and item.get("code") == MONGO_DUPLICATE_KEY for item in write_errors
+    )
 
 
 def _abandoned_before():

@@ -8,6 +8,7 @@ payload we do not understand is still a 200, and nothing here may raise a 500.
 import hmac
 import json
 import logging
+import math
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -35,10 +36,19 @@ def _refuse(status: int, reason: str) -> JsonResponse:
 
 
 def _read_body(request) -> bytes | None:
-    """The body, or None when it is larger than the limit (with or without a length)."""
+    """The body, or None when it is larger than the limit (with or without a length).
+
+    A chunked request has no Content-Length, and Django then reads nothing. A server that
+    de-chunks the body and ends the input where the body ends says so with
+    `wsgi.input_terminated` (gunicorn does); only then is the input read to its end, since
+    reading past the body of any other server may wait for ever.
+    """
     limit = settings.WEBHOOK_MAX_BODY_BYTES
+    length = request.META.get("CONTENT_LENGTH")
+    if not length and request.META.get("wsgi.input_terminated"):
+        return _read_capped(request.META["wsgi.input"], limit)
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        declared = int(length or 0)
     except ValueError:
         declared = 0
     if declared > limit:
@@ -47,8 +57,26 @@ def _read_body(request) -> bytes | None:
     return None if len(body) > limit else body
 
 
+def _read_capped(stream, limit: int) -> bytes | None:
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = stream.read(min(64 * 1024, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return None if size > limit else b"".join(chunks)
+
+
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
+
+
+def _number(text: str) -> float | str:
+    """A JSON number beyond a float's range (1e999) is kept as its text: no database keeps
+    an infinity, and the sender wrote a number, not a constant."""
+    value = float(text)
+    return value if math.isfinite(value) else text
 
 
 @csrf_exempt
@@ -60,7 +88,7 @@ def webhook(request):
     if body is None:
         return _refuse(413, f"body larger than {settings.WEBHOOK_MAX_BODY_BYTES} bytes")
     try:
-        payload = json.loads(body, parse_constant=_reject_constant)
+        payload = json.loads(body, parse_constant=_reject_constant, parse_float=_number)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return _refuse(400, "body is not JSON")
     if not isinstance(payload, dict):
