@@ -46,14 +46,19 @@ class Ingested:
     inbound_id: object = None
 
 
+# The task that handles each webhook type, at ingest and on recovery alike; a type not
+# listed is stored as ignored. A call is the customer reaching out like a message (without
+# words): the conversation answers it.
+TASKS = {
+    INCOMING: PROCESS_TASK,
+    CALL: PROCESS_TASK,
+    STATUS: EVENT_TASK,
+    STATE: EVENT_TASK,
+}
+
+
 def task_for(webhook_type: str) -> str | None:
-    # A call is the customer reaching out like a message (without words): the conversation
-    # answers it.
-    if webhook_type in (INCOMING, CALL):
-        return PROCESS_TASK
-    if webhook_type in (STATUS, STATE):
-        return EVENT_TASK
-    return None
+    return TASKS.get(webhook_type)
 
 
 def ingest(payload: dict) -> Ingested:
@@ -240,7 +245,9 @@ def enqueue_processing(inbound_id) -> None:
 
 
 def requeue_unprocessed(older_than_seconds: int = 60, batch_size: int = RECOVERY_BATCH_SIZE) -> int:
-    """Enqueue stored messages that no worker has finished (broker was down, worker died).
+    """Enqueue stored messages that no worker has finished (broker was down, worker died),
+    each to the task of its webhook type, as at ingest: a delivery status sent to the
+    conversation would be marked ignored and lost.
 
     Safe to run from two beats at once: the processing task claims each row itself.
     """
@@ -248,23 +255,33 @@ def requeue_unprocessed(older_than_seconds: int = 60, batch_size: int = RECOVERY
     stuck = Q(state=ProcessingState.PENDING, created_at__lt=cutoff) | Q(
         state=ProcessingState.PROCESSING, updated_at__lt=_abandoned_before()
     )
-    ids = list(
-        InboundMessage.objects.filter(stuck)
+    rows = list(
+        _handled()
+        .filter(stuck)
         .order_by("created_at")
-        .values_list("pk", flat=True)[:batch_size]
+        .values_list("pk", "webhook_type")[:batch_size]
     )
-    ids += _held_by_the_dead(batch_size)
-    for inbound_id in ids:
-        celery_app.send_task(PROCESS_TASK, args=[str(inbound_id)])
-    return len(ids)
+    rows += _held_by_the_dead(batch_size)
+    for inbound_id, webhook_type in rows:
+        celery_app.send_task(TASKS[webhook_type], args=[str(inbound_id)])
+    return len(rows)
 
 
-def _held_by_the_dead(batch_size: int) -> list:
+def _handled():
+    """Rows of the types a task handles (any other was stored as ignored)."""
+    return InboundMessage.objects.filter(webhook_type__in=list(TASKS))
+
+
+def _held_by_the_dead(batch_size: int) -> list[tuple]:
     """Messages claimed by processes of this host that no longer exist (a worker that was
-    killed and restarted under the same host name)."""
-    held = InboundMessage.objects.filter(
-        state=ProcessingState.PROCESSING,
-        updated_at__gte=_abandoned_before(),
-        claimed_by__startswith=processes.host_prefix(),
-    ).values_list("pk", "claimed_by")[:batch_size]
-    return [pk for pk, holder in held if processes.is_gone(holder)]
+    killed and restarted under the same host name), as (id, webhook type)."""
+    held = (
+        _handled()
+        .filter(
+            state=ProcessingState.PROCESSING,
+            updated_at__gte=_abandoned_before(),
+            claimed_by__startswith=processes.host_prefix(),
+        )
+        .values_list("pk", "webhook_type", "claimed_by")[:batch_size]
+    )
+    return [(pk, webhook_type) for pk, webhook_type, holder in held if processes.is_gone(holder)]
