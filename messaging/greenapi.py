@@ -181,6 +181,8 @@ def fetch_media(url: str, max_bytes: int) -> tuple[bytes, str]:
     """Download an inbound file's content and content type, refusing more than max_bytes.
 
     The download URL works without credentials, so it is treated like one: not logged.
+    No redirect is followed (a 3xx is a GreenApiError with its status): a link to a file
+    must not lead the server to another address, one inside its own network included.
     """
     if urlsplit(url).scheme not in ("http", "https"):
         raise ValueError("media URL must be http or https")
@@ -189,7 +191,7 @@ def fetch_media(url: str, max_bytes: int) -> tuple[bytes, str]:
     content, content_type, error = b"", "", None
     try:
         with _session.get(
-            url, stream=True, timeout=(CONNECT_TIMEOUT, MEDIA_READ_TIMEOUT)
+            url, stream=True, timeout=(CONNECT_TIMEOUT, MEDIA_READ_TIMEOUT), allow_redirects=False
         ) as response:
             status = response.status_code
             if not 200 <= status < 300:
