@@ -1,7 +1,10 @@
-"""System checks that say which WhatsApp features fall back when settings are missing."""
+"""System checks that say which WhatsApp and media features fall back when settings are
+missing or unusable."""
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+
+from messaging import cloudinary
 
 
 @register(Tags.compatibility)
@@ -33,3 +36,32 @@ def green_api_settings(app_configs=None, **kwargs):
             )
         )
     return problems
+
+
+@register(Tags.compatibility)
+def cloudinary_settings(app_configs=None, **kwargs):
+    fallback = (
+        "photos, videos, voice notes and documents customers send are kept on local disk "
+        "under var/media (MEDIA_ROOT) instead"
+    )
+    if not cloudinary.is_configured():
+        return [
+            Warning(
+                f"CLOUDINARY_URL is not set: {fallback}.",
+                hint="Set CLOUDINARY_URL=cloudinary://API_KEY:API_SECRET@CLOUD_NAME from the "
+                "API Keys page of the Cloudinary console.",
+                id="fixi.W030",
+            )
+        ]
+    found = cloudinary.problems(settings.CLOUDINARY_URL)
+    if not found:
+        return []
+    return [
+        Warning(
+            f"CLOUDINARY_URL is not usable ({'; '.join(found)}): every upload fails and "
+            f"{fallback}.",
+            hint="Copy the whole URL, cloudinary://API_KEY:API_SECRET@CLOUD_NAME, from the "
+            "API Keys page of the Cloudinary console.",
+            id="fixi.W031",
+        )
+    ]

@@ -93,6 +93,7 @@ def test_deploy_check_is_clean_with_production_environment(tmp_path):
         GREEN_API_WEBHOOK_TOKEN="webhook-token",
         GEMINI_API_KEY="key",
         ADMIN_WHATSAPP="972500000000",
+        CLOUDINARY_URL="cloudinary://614335564976464:api-secret@fixi",
     )
 
     result = subprocess.run(
