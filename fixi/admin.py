@@ -42,6 +42,7 @@ SETTINGS_FIELDSETS = [
         {"fields": ["stale_pro_followup_hours", "stale_customer_check_hours"]},
     ),
     (_("Flood protection"), {"fields": ["flood_limit_per_minute"]}),
+    (_("WhatsApp"), {"fields": ["whatsapp_check_minutes"]}),
 ]
 
 

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +82,16 @@ class BusinessSettings(BaseModel):
         default=_default_urgent_timeout,
         help_text=_("An urgent job whose pro has not answered in this time goes to the next pro."),
     )
+    whatsapp_check_minutes = models.PositiveIntegerField(
+        _("check the WhatsApp connection every (minutes)"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "How often Fixi asks Green API whether the WhatsApp instance is connected, "
+            "besides the notices Green API sends. A disconnection shows on the dashboard "
+            "and is reported once to the admin's WhatsApp."
+        ),
+    )
 
     class Meta:
         verbose_name = _("business settings")
@@ -142,3 +153,46 @@ class JobLease(BaseModel):
 
     def __str__(self):
         return self.name
+
+
+class WhatsAppConnection(BaseModel):
+    """What Fixi knows of the WhatsApp instance's connection, from Green API's state
+    notices and from asking it (messaging.instance); kept here with the heartbeats as the
+    system's own state. One row. The outage it records is claimed with conditional
+    updates, so two beats or workers that see the same disconnection report it once."""
+
+    SINGLETON_KEY = "default"
+
+    key = models.CharField(max_length=16, unique=True, default=SINGLETON_KEY, editable=False)
+    state = models.CharField(_("state"), max_length=40, blank=True)
+    state_since = models.DateTimeField(_("in this state since"), null=True, blank=True)
+    # When the latest report was true (a notice's own time, or when Fixi asked), so a
+    # notice that arrives late cannot undo a newer one.
+    reported_at = models.DateTimeField(_("last report"), null=True, blank=True)
+    # When Fixi last asked Green API: claimed by a conditional update, so the check runs
+    # once per interval however many beats fire it.
+    checked_at = models.DateTimeField(_("last asked"), null=True, blank=True)
+    down_since = models.DateTimeField(_("disconnected since"), null=True, blank=True)
+    alerted_at = models.DateTimeField(_("admin alerted at"), null=True, blank=True)
+    # The outbox row of that alert (messaging.OutboundMessage; not a foreign key, as this
+    # layer knows no app).
+    alert_message_id = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("WhatsApp connection")
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.state or "-"
+
+    @classmethod
+    def load(cls) -> "WhatsAppConnection":
+        """The one row; created on first use. Safe when two processes race to create it."""
+        found = cls.objects.filter(key=cls.SINGLETON_KEY).first()
+        if found is not None:
+            return found
+        try:
+            with transaction.atomic():  # a savepoint, so a lost race leaves the outer block usable
+                return cls.objects.create(key=cls.SINGLETON_KEY)
+        except IntegrityError:
+            return cls.objects.get(key=cls.SINGLETON_KEY)

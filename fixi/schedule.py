@@ -11,6 +11,8 @@ PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     "Worker heartbeat": ("fixi.heartbeat", 60),
     "Recover unprocessed WhatsApp messages": ("messaging.requeue_unprocessed", 120),
     "Resend lost outgoing WhatsApp messages": ("messaging.resend_due", 60),
+    # Checks every minute; asks Green API at most once per the business settings' interval.
+    "WhatsApp connection check": ("messaging.check_instance", 60),
     "SOS healer: replace pros who did not answer": ("leads.sos_heal", 60),
     # Checks every 10 minutes; reports at most once per the business settings' interval.
     "SOS report to the admin": ("leads.sos_report", 600),

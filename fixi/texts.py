@@ -500,6 +500,33 @@ def whatsapp_reconnected(previous: str) -> str:
     ) % {"previous": previous}
 
 
+def _clock(moment) -> str:
+    return f"{timezone.localtime(moment):%d/%m %H:%M}"
+
+
+@_in_hebrew
+def whatsapp_down(state: str, since) -> str:
+    """Queued when the disconnection is seen; it leaves through the same WhatsApp, so
+    often only once the connection is back, and says so."""
+    return pgettext(
+        "to the admin",
+        "Fixi: WhatsApp is not connected since %(since)s (state: %(state)s). Customers' "
+        "messages do not reach Fixi and its replies wait to be sent. Reconnect the "
+        "instance in the Green API console. If this message reaches you late, it waited "
+        "for the connection too.",
+    ) % {"state": state, "since": _clock(since)}
+
+
+@_in_hebrew
+def whatsapp_outage_over(state: str, since, until) -> str:
+    """Replaces the disconnection alert when that could not leave before the end."""
+    return pgettext(
+        "to the admin",
+        "Fixi: WhatsApp was not connected from %(since)s to %(until)s (state: %(state)s) "
+        "and is working again. The messages that waited are being sent now.",
+    ) % {"state": state, "since": _clock(since), "until": _clock(until)}
+
+
 # --- to the customer: booking ------------------------------------------------------------------
 
 

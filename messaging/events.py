@@ -2,16 +2,13 @@
 
 import logging
 
-from django.conf import settings
-
-from fixi import texts
-from fixi.phones import InvalidPhone, chat_id_for
-from messaging import inbox, outbox
+from messaging import inbox, instance, outbox
+from messaging.instance import AUTHORIZED
 from messaging.models import InboundMessage, MessageKind, ProcessingState
 from messaging.payloads import STATE
 
 log = logging.getLogger(__name__)
-AUTHORIZED = "authorized"
+__all__ = ["AUTHORIZED", "instance_state", "process_event"]
 
 
 def process_event(inbound_id) -> str:
@@ -33,7 +30,11 @@ def process_event(inbound_id) -> str:
 
 
 def instance_state() -> tuple[str, object] | None:
-    """The WhatsApp instance's last reported state and when, for the dashboard."""
+    """The WhatsApp instance's state and since when, for the dashboard: what the notices
+    and the health check recorded (messaging.instance), else the last notice stored."""
+    connection = instance.current()
+    if connection is not None:
+        return connection.state, connection.state_since
     last = (
         InboundMessage.objects.filter(webhook_type=STATE)
         .order_by("-created_at")
@@ -43,31 +44,6 @@ def instance_state() -> tuple[str, object] | None:
     return tuple(last) if last else None
 
 
-def _previous_state(message: InboundMessage) -> str:
-    previous = (
-        InboundMessage.objects.filter(webhook_type=STATE, created_at__lt=message.created_at)
-        .order_by("-created_at")
-        .values_list("text", flat=True)
-        .first()
-    )
-    return previous or AUTHORIZED
-
-
 def _state_changed(message: InboundMessage) -> None:
-    state = message.text
-    if state != AUTHORIZED:
-        # WhatsApp cannot carry this alert while the instance is down: the dashboard shows it.
-        log.error("WhatsApp instance state is %s", state)
-        return
-    previous = _previous_state(message)
-    if previous != AUTHORIZED and settings.ADMIN_WHATSAPP:
-        try:
-            admin_chat = chat_id_for(settings.ADMIN_WHATSAPP)
-        except InvalidPhone:
-            log.error("ADMIN_WHATSAPP=%r is not a phone number or chat id", settings.ADMIN_WHATSAPP)
-            return
-        outbox.queue_text(
-            admin_chat,
-            texts.whatsapp_reconnected(previous),
-            topic="instance-state",
-        )
+    outcome = instance.observe(message.text, message.sent_at or message.created_at)
+    log.info("WhatsApp instance state notice %s: %s", message.text, outcome)

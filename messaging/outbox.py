@@ -106,6 +106,17 @@ def _queue(**fields) -> OutboundMessage:
     return row
 
 
+def reword_unsent(outbound_id, text: str) -> bool:
+    """New words for a message that has not left yet (an alert overtaken by events), sent
+    at once; False when it has left, is leaving, or may have left (unconfirmed)."""
+    reworded = OutboundMessage.objects.filter(
+        pk=outbound_id, status=OutboundStatus.QUEUED, unconfirmed_since__isnull=True
+    ).update(text=text, next_attempt_at=None, updated_at=timezone.now())
+    if reworded:
+        enqueue(outbound_id)
+    return bool(reworded)
+
+
 def enqueue(outbound_id, countdown: float = 0) -> None:
     def publish():
         try:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from messaging import events, inbox, outbox
+from messaging import events, inbox, instance, outbox
 
 
 @shared_task(name="messaging.requeue_unprocessed")
@@ -24,3 +24,8 @@ def send_outbound(outbound_id: str) -> str:
 @shared_task(name="messaging.resend_due")
 def resend_due() -> int:
     return outbox.resend_due()
+
+
+@shared_task(name="messaging.check_instance")
+def check_instance() -> str:
+    return instance.check()

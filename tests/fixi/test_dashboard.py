@@ -452,10 +452,32 @@ def test_a_setting_is_changed_in_the_admin(admin_client, business_settings):
         "stale_pro_followup_hours": "5",
         "stale_customer_check_hours": "30",
         "flood_limit_per_minute": "10",
+        "whatsapp_check_minutes": "3",
     }
 
     response = admin_client.post(url, data)
 
     assert response.status_code == 302
     assert BusinessSettings.load().sos_timeout_minutes == 45
+    assert BusinessSettings.load().whatsapp_check_minutes == 3
     assert BusinessSettings.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_whatsapp_check_is_every_5_minutes_and_never_below_one(admin_client, business_settings):
+    assert business_settings.whatsapp_check_minutes == 5
+    url = reverse("admin:fixi_businesssettings_change", args=[business_settings.pk])
+    data = {
+        "sos_timeout_minutes": "30",
+        "max_pro_load": "3",
+        "report_interval_hours": "4",
+        "stale_pro_followup_hours": "4",
+        "stale_customer_check_hours": "24",
+        "flood_limit_per_minute": "12",
+        "whatsapp_check_minutes": "0",
+    }
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200  # the form again, with the error
+    assert BusinessSettings.load().whatsapp_check_minutes == 5

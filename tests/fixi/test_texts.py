@@ -217,6 +217,11 @@ HEBREW_ONLY = {
     "sos_report": ((["Haifa · plumbing", "Holon · hvac"],), ["(2)", "1. Haifa", "2. Holon"]),
     "ago": ((AGO,), ["3"]),
     "whatsapp_reconnected": (("notAuthorized",), ["notAuthorized"]),
+    "whatsapp_down": (("notAuthorized", TUESDAY), ["notAuthorized", "10:00"]),
+    "whatsapp_outage_over": (
+        ("notAuthorized", TUESDAY, TUESDAY + dt.timedelta(hours=2)),
+        ["notAuthorized", "10:00", "12:00"],
+    ),
 }
 NOT_TEXTS = {"city_name", "price_lines"}  # data from the database, the same in any language
 

@@ -28,11 +28,13 @@ def test_an_instance_that_drops_shows_on_the_dashboard_and_tells_the_admin_when_
 
     deliver(shapes.state("notAuthorized", timestamp=1790000100))
     assert instance_state()[0] == "notAuthorized"
-    assert not OutboundMessage.objects.exists()  # WhatsApp cannot carry it while down
+    # WhatsApp cannot carry the alert while down: it waits in the outbox
+    queued = OutboundMessage.objects.get()
+    assert queued.status == OutboundStatus.QUEUED and "notAuthorized" in queued.text
 
     deliver(shapes.state("authorized", timestamp=1790000200))
 
-    alert = OutboundMessage.objects.get()
+    alert = OutboundMessage.objects.get()  # one message for the whole outage
     assert alert.chat_id == "972505550199@c.us" and "notAuthorized" in alert.text
     assert instance_state()[0] == "authorized"
 

@@ -689,3 +689,22 @@ def test_workers_read_the_journal_at_most_once_a_second(fake_green_api, monkeypa
     assert outbox.send(second.pk).result == "sent"
     assert len(fake_green_api.calls("lastOutgoingMessages")) == 2
     assert [c["status"] for c in fake_green_api.calls("lastOutgoingMessages")] == [200, 200]
+
+
+def test_only_a_message_that_cannot_have_left_is_reworded(fake_green_api):
+    waiting = outbox.queue_text(CHAT, "alert")
+    unconfirmed = outbox.queue_text("972501000009@c.us", "alert")
+    OutboundMessage.objects.filter(pk=unconfirmed.pk).update(unconfirmed_since=timezone.now())
+    sent = outbox.queue_text("972501000008@c.us", "alert")
+    outbox.send(sent.pk)
+
+    assert outbox.reword_unsent(waiting.pk, "summary")
+    assert not outbox.reword_unsent(unconfirmed.pk, "summary")
+    assert not outbox.reword_unsent(sent.pk, "summary")
+
+    texts = dict(OutboundMessage.objects.values_list("pk", "text"))
+    assert [texts[waiting.pk], texts[unconfirmed.pk], texts[sent.pk]] == [
+        "summary",
+        "alert",
+        "alert",
+    ]
