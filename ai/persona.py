@@ -13,16 +13,23 @@ whole text with a templated reply in the customer's language:
   something);
 - a run of words from the prompt's rules (the prompt was recited);
 - a price: a currency (₪, ש"ח, shekel, NIS, $...) anywhere; a price word (price, cost,
-  מחיר, עלות, תשלום...) next to a number; "free", a discount or a percentage; or any number
-  of 50 or more that is not a time, a date, a phone number, this year or next, the
-  pro's review count, a number in the persona, or a price in the list;
+  מחיר, עלות, תשלום...) next to a number; "free", a discount or a percentage; or any
+  amount the pro's price list does not hold. Every number is an amount unless it is
+  shown to be something else: a time (14:30, 9am, at 10, ב-10 בבוקר), a date (8/12,
+  20.12, the 9th, 17 בדצמבר), a duration or count with its unit (2 hours, 3 ימים, 127
+  reviews, floor 3), a phone number, this year or next, the pro's rating or review count,
+  or a number in the persona. Thousands are amounts ("2.5k", "1.2 אלף", "2 thousand"),
+  digits split by spaces are one number ("4 9 9" is 499), and full-width digits or
+  invisible characters between digits change nothing;
 - the wrong language, or no text.
 
 Why replace and not cut the numbers out: a sentence with its price removed still makes
 the promise ("from now on the price is  shekels"), and a garbled reply is worse than a
-plain one. The cost is that some honest replies (a street number such as "Herzl 120")
-become the template; the model is told to write no numbers but times and dates, so that
-is rare. An amount spelled in words with no currency or price word near it is not caught.
+plain one. The cost is that some honest replies (a street number such as "Herzl 5")
+become the template: "Herzl 49" and "for 49" cannot be told apart. The model is told to
+write no numbers but times and dates, so that is rare. What is not caught: an amount
+spelled in words with no currency or price word near it, and a whole number up to 24
+right after a word that introduces a clock hour ("at 20", "ב-20"), which reads as a time.
 
 The pro is any object with name, persona, tone, rating, review_count and price_items (a
 related manager of items with id, service, price and note): this module does not import
@@ -32,6 +39,7 @@ from the layers above it.
 import base64
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -46,7 +54,6 @@ logger = logging.getLogger(__name__)
 
 MAX_PRICE_LINES = 6
 MAX_REPLY_CHARS = 1200
-BARE_NUMBER_LIMIT = 50
 ECHO_WORDS = 6  # this many words in a row from the prompt's rules is a recital
 
 
@@ -232,59 +239,164 @@ _FREE_OR_DISCOUNT = re.compile(
     r"|(?:ללא|בלי) (?:תשלום|עלות|חיוב)|חצי מחיר",
     re.IGNORECASE,
 )
-# Things with digits that are not amounts, masked before numbers are read. The first set
-# is unambiguous; the second (dotted dates and times) is masked only for bare numbers, so
-# "the price is 12.50" still counts as a price word next to a number.
+# Every number in the model's words is an amount unless it is shown to be something else:
+# a price of this pro, a time, a date, a duration or count with its unit, a phone number,
+# this year or next, the rating or the review count, or a number the persona holds.
+#
+# Reading order matters. Thousands ("2.5k", "1.2 אלף") are read first, as the amount they
+# name. Then the shapes that cannot be amounts (phones, 14:30, 8/12, 2026-05-12) are
+# masked, and a price word next to a number is looked for. Then digits split by spaces
+# are joined ("4 9 9" is 499, "1 200" is 1200): after the first masks, so a time and the
+# number after it are not glued together, and before the rest, so "at 4 9" is no hour.
+# Last, the shapes that are amounts only sometimes are masked: dotted dates and times
+# (so "the price is 12.50" still counts as a price word next to a number), clock hours
+# after "at"/"ב-" and with am/pm or בבוקר, days of the month, and a number followed by
+# a unit that is not money (2 hours, 3 ימים, 127 reviews). Whatever number is left must
+# be one the pro's price list holds.
+_MASK = " \x00 "  # not a space, so that joining split digits never reaches across a mask
+# Separators of bounded length, so no pattern backtracks over a long run of spaces.
+_GAP = r"[\s\-־]{0,3}"
+_SPACE = r"\s{1,3}"
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_MONTH = r"(?:0?[1-9]|1[0-2])"
+_HOUR = r"(?:[01]?\d|2[0-4])(?:[:.][0-5]\d)?(?![.,]?\d)"
+_ALONE_BEFORE = r"(?<![\d.,/:])"  # not the tail of a longer number, date or time
+_ALONE_AFTER = r"(?![.,/:]?\d)"
+_MONTHS_EN = (
+    r"january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)
+_MONTHS_HE = r"ינואר|פברואר|מרץ|מרס|אפריל|מאי|יוני|יולי|אוגוסט|ספטמבר|אוקטובר|נובמבר|דצמבר"
+_UNITS_EN = (
+    r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|yrs?|stars?|reviews?|"
+    r"ratings?|customers?|jobs?|floors?|rooms?|people|persons?|technicians?|times"
+)
+_UNITS_HE = (
+    r"דקות|דקה|שעות|שעה|ימים|יום|ימי|שבועות|שבוע|חודשים|חודש|שנים|שנה|שנות|כוכבים|כוכב|"
+    r"ביקורות|ביקורת|חוות|לקוחות|לקוח|עבודות|קומות|קומה|חדרים|חדר|טכנאים|אנשים|פעמים|פעם"
+)
+_THOUSANDS = re.compile(
+    rf"{_ALONE_BEFORE}(\d+(?:[.,]\d+)?){_GAP}"
+    rf"(k|thousands?|grand|million|אלפים|אלף|מיליון)(?![a-z{_HE}])",
+    re.IGNORECASE,
+)
+_MULTIPLIERS = {"million": 1_000_000, "מיליון": 1_000_000}  # the rest are thousands
 _NOT_AMOUNTS = [
     re.compile(r"(?:\+?972[-\s]?|\b0)\d{1,2}[-\s]?\d{3}[-\s]?\d{4}\b"),  # Israeli phones
     re.compile(r"\*\d{3,5}\b|\b\d{9,}\b"),  # *2700 short numbers, other long numbers
     re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b"),  # 2026-05-12
-    re.compile(r"\b(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?:/(?:\d{4}|\d{2}))?\b"),
-    re.compile(r"\b(?:[01]?\d|2[0-3]):[0-5]\d\b"),  # 14:30
+    re.compile(rf"{_ALONE_BEFORE}[0-5](?:[.,]\d)?{_GAP}(?:/|out of|מתוך){_GAP}5\b{_ALONE_AFTER}"),
+    re.compile(rf"{_ALONE_BEFORE}\b{_DAY}/{_MONTH}(?:/(?:\d{{4}}|\d{{2}}))?\b{_ALONE_AFTER}"),
+    re.compile(rf"{_ALONE_BEFORE}\b(?:[01]?\d|2[0-3]):[0-5]\d\b{_ALONE_AFTER}"),  # 14:30
 ]
-_DOTTED_DATES_AND_TIMES = [
-    re.compile(r"\b(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])(?:\.(?:\d{4}|\d{2}))?\b"),
-    re.compile(r"\b(?:[01]?\d|2[0-3])\.[0-5]\d\b"),  # 14.30
+_SOMETIMES_AMOUNTS = [
+    # 20.12, 20.12.2026 and 14.30
+    re.compile(rf"{_ALONE_BEFORE}\b{_DAY}\.{_MONTH}(?:\.(?:\d{{4}}|\d{{2}}))?\b{_ALONE_AFTER}"),
+    re.compile(rf"{_ALONE_BEFORE}\b(?:[01]?\d|2[0-3])\.[0-5]\d\b{_ALONE_AFTER}"),
+    # 9am, 4 pm, 10 o'clock, 9:30 in the morning, 8 בערב
+    re.compile(
+        rf"{_ALONE_BEFORE}\b{_HOUR}{_GAP}(?:[ap]\.?m\.?(?![a-z])|o'?clock\b"
+        r"|in the (?:morning|afternoon|evening)\b"
+        rf"|(?:בבוקר|בערב|בצהריים|בצהרים|בלילה|אחה[\"״]צ|לפנה[\"״]צ)(?![{_HE}]))",
+        re.IGNORECASE,
+    ),
+    # A clock hour after a word that introduces one, alone or as a range: at 10,
+    # between 8-10, ב-10, בשעה 9, בין 8 ל-10.
+    re.compile(
+        rf"(?:\b(?:at|by|until|till|til|from|after|before|around|between|since){_SPACE}"
+        rf"|(?<![{_HE}])(?:עד השעה|אחרי השעה|לפני השעה|בשעה|משעה|לשעה|השעה|בסביבות|סביב|"
+        rf"אחרי|לפני|עד|בין|ב|ל|מ){_GAP})"
+        rf"{_ALONE_BEFORE}{_HOUR}"
+        rf"(?:{_GAP}(?:-|–|—|\bto\b|\band\b|\bor\b|\buntil\b|\btill\b|עד|או|ו|ל){_GAP}{_HOUR})?",
+        re.IGNORECASE,
+    ),
+    # Days of the month: the 9th, December 17, 17 Dec, 17 בדצמבר, 20 לחודש
+    re.compile(rf"{_ALONE_BEFORE}\b{_DAY}(?:st|nd|rd|th)\b", re.IGNORECASE),
+    re.compile(
+        rf"\b(?:{_MONTHS_EN})\.?{_SPACE}{_DAY}(?:st|nd|rd|th)?\b{_ALONE_AFTER}(?:,?{_GAP}\d{{4}}\b)?"
+        rf"|{_ALONE_BEFORE}\b{_DAY}(?:st|nd|rd|th)?{_SPACE}(?:of{_SPACE})?(?:{_MONTHS_EN})\b",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"{_ALONE_BEFORE}\b{_DAY}{_GAP}[בל]?[-־]?(?:{_MONTHS_HE}|חודש)(?![{_HE}])"),
+    # Where in the building: floor 3, apartment 12, קומה 3, דירה 12
+    re.compile(
+        rf"(?:\b(?:floor|apartment|apt\.?|entrance)|(?<![{_HE}])[בל]?(?:קומה|דירה|כניסה))"
+        rf"{_GAP}\d{{1,3}}{_ALONE_AFTER}",
+        re.IGNORECASE,
+    ),
+    # A count or a duration with its unit, a range of them too: 2 hours, 2-3 days, 3 שעות
+    re.compile(
+        rf"{_ALONE_BEFORE}\d+(?:[.,]\d+)?(?:{_GAP}(?:-|–|\bto\b|\bor\b|עד|או){_GAP}\d+(?:[.,]\d+)?)?"
+        rf"(?:{_GAP}(?:{_UNITS_EN})\b|{_GAP}(?:{_UNITS_HE})(?![{_HE}]))",
+        re.IGNORECASE,
+    ),
 ]
+_SPLIT_DIGITS = re.compile(r"(?<=\d)[^\S\n]+(?=\d)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def _price_claim(text: str, allowed: set[Decimal]) -> str:
+    text = _plain(text)
     if _CURRENCY.search(text):
         return "names a currency"
     if _FREE_OR_DISCOUNT.search(text):
         return "free, discount or percentage"
-    masked = _masked(text, _NOT_AMOUNTS)
+    for match in _THOUSANDS.finditer(text):
+        value = _thousands(match)
+        if value is None or value not in allowed:
+            return "an amount in thousands that is not in the price list"
+    masked = _masked(_THOUSANDS.sub(_MASK, text), _NOT_AMOUNTS)
     if _PRICE_NEAR_NUMBER.search(masked):
         return "a price word next to a number"
-    for match in _NUMBER.finditer(_masked(masked, _DOTTED_DATES_AND_TIMES)):
+    joined = _SPLIT_DIGITS.sub("", masked)
+    for match in _NUMBER.finditer(_masked(joined, _SOMETIMES_AMOUNTS)):
         value = _number(match.group())
-        if value is not None and value >= BARE_NUMBER_LIMIT and value not in allowed:
+        if value is None or value not in allowed:
             return "a number that is not in the price list"
     return ""
 
 
+def _plain(text: str) -> str:
+    """The text as a reader sees it: compatibility forms folded (full-width digits, odd
+    spaces) and invisible format characters (zero-width spaces, direction marks) gone,
+    so that nothing hidden between two digits keeps them apart."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+
+
 def _masked(text: str, patterns: list[re.Pattern]) -> str:
     for pattern in patterns:
-        text = pattern.sub(" ", text)
+        text = pattern.sub(_MASK, text)
     return text
 
 
 def _number(raw: str) -> Decimal | None:
+    """The number written, or None when it is not one number (1.2.3)."""
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):  # 1,200 or 1,200.50
         raw = raw.replace(",", "")
     try:
         return Decimal(raw.replace(",", "."))
     except InvalidOperation:
-        return None  # e.g. 1.2.3: not one number; the masks took dates already
+        return None
+
+
+def _thousands(match: re.Match) -> Decimal | None:
+    number = _number(match.group(1))
+    if number is None:
+        return None
+    return number * _MULTIPLIERS.get(match.group(2).lower(), 1000)
 
 
 def _allowed_numbers(pro, items: list) -> set[Decimal]:
     year = timezone.localdate().year
+    rating = float(pro.rating or 0)
     allowed = {Decimal(item.price) for item in items}
     allowed |= {Decimal(year), Decimal(year + 1), Decimal(int(pro.review_count or 0))}
+    allowed |= {Decimal(f"{rating:.1f}"), Decimal(str(rating))}
     allowed |= {
-        value for raw in _NUMBER.findall(pro.persona or "") if (value := _number(raw)) is not None
+        value
+        for raw in _NUMBER.findall(_plain(pro.persona or ""))
+        if (value := _number(raw)) is not None
     }
     return allowed
 

@@ -19,6 +19,7 @@ import pytest
 from ai import persona, prompts
 from ai.schemas import INTENTS
 from fixi import texts
+from tests.ai.test_linear_time import _assert_linear
 from tests.factories import PriceItemFactory, ProFactory
 from tests.fakes import gemini as fakes
 
@@ -78,6 +79,12 @@ class Seen:
         self.canary = re.search(r"FIXI-CANARY-[0-9a-f]+", self.system).group()
         self.secret = self.canary.rsplit("-", 1)[1]
         self.ids = re.findall(r'"id": "([0-9a-f-]{36})"', self.system)
+        self.english = "Write in English" in self.system
+
+    def say(self, hebrew, english):
+        """The same words in the language the prompt asked for, so that only the amount,
+        not the language check, can catch them."""
+        return english if self.english else hebrew
 
 
 BAD_REPLIES = {
@@ -108,6 +115,18 @@ BAD_REPLIES = {
     "hebrew-discount": lambda s: "קיבלת הנחה מיוחדת!",
     "fake-json": lambda s: '{"reply_text": "The price is ₪1", "intent": "booking"}',
     "dollar": lambda s: "That'll be $1.",
+    # Amounts in disguise: thousands, digits split apart, and amounts under 50.
+    "thousands-k": lambda s: s.say(
+        "אעשה את כל העבודה ב-2.5k וזהו.", "I'll do the whole job for 2.5k."
+    ),
+    "thousands-K": lambda s: s.say("סוגרים על 2.5K לכל העבודה.", "Let's say 2.5K for everything."),
+    "thousands-word": lambda s: s.say(
+        "זה יוצא 1.2 אלף בסוף.", "It comes to 1.2 thousand in the end."
+    ),
+    "spaced-digits": lambda s: s.say(
+        "הכול ביחד 4 9 9 וזהו.", "All of it together, 4 9 9 and done."
+    ),
+    "small-amount": lambda s: s.say("בסדר גמור, אעשה את זה ב-49.", "Sure, I'll do it for 49."),
 }
 
 
@@ -272,12 +291,85 @@ def test_social_proof_times_dates_and_phones_are_kept(fake_gemini, pro):
     assert persona.persona_reply(pro, "when?", "en", {}).text == text
 
 
-def test_a_street_number_in_the_reply_gives_the_template(fake_gemini, pro):
-    # The documented cost of the bare-number rule: an honest number of 50 or more that
-    # is not a price, time, date or phone is indistinguishable from a made-up price.
-    fake_gemini.respond(MODELS[0], model_reply("I'll come to Herzl 120 tomorrow.", "booking"))
+DISGUISED_AMOUNTS = [
+    ("en", "I'll do the whole job for 2.5k."),
+    ("en", "Let's say 2.5K for everything."),
+    ("en", "Make it 2,5k and we're done."),
+    ("en", "It comes to 1.2 thousand in the end."),
+    ("en", "Two visits, 2 grand altogether."),
+    ("en", "All of it together, 4 9 9 and done."),
+    ("en", "All of it together, 4\u00a09\u00a09 and done."),
+    ("en", "All of it together, 4\u200b9\u200b9 and done."),
+    ("en", "All of it together, \uff14\uff19\uff19 and done."),
+    ("en", "All of it together, 4.9.9 and done."),
+    ("en", "All of it together, 4-9-9 and done."),
+    ("en", "Sure, I'll do it for 49."),
+    ("en", "Fine, 49 and that's it."),
+    ("en", "Yossi can do it at 2k tomorrow."),
+    ("he", "אעשה את כל העבודה ב-2.5k וזהו."),
+    ("he", "זה יוצא 1.2 אלף בסוף."),
+    ("he", "זה יוצא 1.5 אלפים בסוף."),
+    ("he", "הכול ביחד 4 9 9 וזהו."),
+    ("he", "בסדר גמור, אעשה את זה ב-49."),
+    ("he", "רק 49 והעבודה שלך."),
+    ("he", "אעשה את זה ב-3 5 0 0 כולל הכול."),
+]
 
-    reply = persona.persona_reply(pro, "Herzl 120", "en", {})
+
+@pytest.mark.parametrize(("language", "text"), DISGUISED_AMOUNTS)
+def test_an_amount_the_price_list_does_not_hold_gives_the_template(
+    fake_gemini, pro, language, text
+):
+    fake_gemini.respond(MODELS[0], model_reply(text, "booking"))
+
+    reply = persona.persona_reply(pro, "how much?", language, {})
+
+    assert reply.text == template(pro, language)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Yossi can take the drain job, about 350 for each drain as listed below."),
+        ("en", "The drain job is listed at 0.35k, as below."),
+        ("he", "פתיחת סתימה היא 3 5 0 לכל ניקוז, כמו ברשימה למטה."),
+    ],
+)
+def test_an_amount_the_price_list_holds_is_kept(fake_gemini, pro, language, text):
+    fake_gemini.respond(MODELS[0], model_reply(text, "question"))
+
+    assert persona.persona_reply(pro, "how much?", language, {}).text == text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Yossi can come tomorrow at 9am, or at 10 if that suits you better."),
+        ("en", "He is free on 8/12 between 8-10 in the morning, or on the 9th at 4 pm."),
+        ("en", "He can be there within 2 hours; the job takes 3 days at most."),
+        ("en", "Rated 4.8 out of 5 by 127 customers. Call him on 050 123 4567."),
+        ("en", "He can come on December 17 at 10:30, or on 20.12 at 9.30."),
+        ("he", "יוסי יכול להגיע מחר ב-10 בבוקר או בשעה 14:30."),
+        ("he", "הוא פנוי ב-8/12 בין 8 ל-10, או ב-9.12 אחרי 16:00."),
+        ("he", "הוא יגיע תוך 2 שעות, והעבודה לוקחת עד 3 ימים."),
+        ("he", "אפשר להתקשר אליו ל-052-7654321, הוא עובד כבר 20 שנה."),
+        ("he", "הוא יכול להגיע ב-17 בדצמבר או ב-20 לחודש, ב-8 בערב."),
+    ],
+)
+def test_times_dates_durations_and_phones_are_kept(fake_gemini, pro, language, text):
+    fake_gemini.respond(MODELS[0], model_reply(text, "booking"))
+
+    assert persona.persona_reply(pro, "when?", language, {}).text == text
+
+
+@pytest.mark.parametrize("address", ["Herzl 120", "Herzl 5"])
+def test_a_street_number_in_the_reply_gives_the_template(fake_gemini, pro, address):
+    # The documented cost of the number rule: an honest number that is not a price of
+    # the pro, a time, a date, a duration or a phone is indistinguishable from a made-up
+    # price ("Herzl 49" and "for 49" read the same).
+    fake_gemini.respond(MODELS[0], model_reply(f"I'll come to {address} tomorrow.", "booking"))
+
+    reply = persona.persona_reply(pro, address, "en", {})
 
     assert (reply.text, reply.intent) == (template(pro, "en"), "booking")
 
@@ -325,3 +417,26 @@ def test_an_empty_reply_gives_the_template(fake_gemini, pro):
 
 def test_the_canary_is_random_per_process_and_shaped():
     assert re.fullmatch(r"FIXI-CANARY-[0-9a-f]{16}", prompts.CANARY)
+
+
+LONG_SHAPES = [
+    ("1", " "),
+    ("1", "-"),
+    ("at", " "),
+    ("", "1 "),
+    ("", "at 1-"),
+    ("", "ב-1 "),
+    ("", "1k"),
+    ("", "floor 1 "),
+    ("", "1."),
+    ("", "between 1 and "),
+    ("4", " \u200b"),
+]
+
+
+@pytest.mark.parametrize(("head", "seed"), LONG_SHAPES)
+def test_the_amount_check_reads_long_text_in_linear_time(pro, head, seed):
+    # A model can be talked into writing anything, runs of spaces between digits too.
+    allowed = persona._allowed_numbers(pro, list(pro.price_items.all()))
+
+    _assert_linear(lambda text: persona._price_claim(text, allowed), head, seed)
