@@ -14,7 +14,10 @@ free slot at all is passed over for this round.
 
 Taking a pro off (a rejection, a timeout, a manager's reassignment, a cancellation) is
 one conditional transition that names the pro; only its winner releases the slot and the
-load, so nothing is released twice.
+load, so nothing is released twice. The same holds inside `assign`: a pro given back for
+want of a free slot is given back by a conditional update, and the pro is asked only if
+the move to awaiting_pro won; a lead that was cancelled or reassigned in between is left
+to whoever moved it (with a slot claimed after that freed again), and nobody is told.
 """
 
 import datetime as dt
@@ -38,6 +41,7 @@ log = logging.getLogger(__name__)
 
 ROUTABLE = [LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.UNASSIGNED]
 HOLDING = [LeadStatus.CONTACTED, LeadStatus.AWAITING_PRO, LeadStatus.BOOKED]
+MOVABLE = [LeadStatus.AWAITING_PRO, LeadStatus.BOOKED]  # a customer may move the visit
 
 ASKED_PRO = "asked_pro"
 OFFERED_SLOTS = "offered_slots"
@@ -149,8 +153,8 @@ def assign(
             )
             return Assignment(OFFERED_SLOTS, pro, alternatives=booked.alternatives)
         # No free slot at all: give the lead and the place back, try the next pro.
-        Lead.objects.filter(pk=lead.pk, pro=pro).update(pro=None, assigned_at=None)
-        routing.release_pro(pro.pk)
+        if not _give_back(lead, pro):
+            return Assignment(TAKEN)
         lifecycle.note(
             lead.pk,
             actor=actor,
@@ -188,13 +192,25 @@ def _earliest_today(lead, actor, actor_name, now) -> Assignment | None:
         routing.release_pro(pro.pk)
         return Assignment(TAKEN)
     if not booking.claim_slot(slot.pk, lead.pk, now=now):
-        Lead.objects.filter(pk=lead.pk, pro=pro).update(pro=None, assigned_at=None)
-        routing.release_pro(pro.pk)
-        return None
+        return None if _give_back(lead, pro) else Assignment(TAKEN)
     slot.refresh_from_db()
     Lead.objects.filter(pk=lead.pk).update(appointment_time=slot.start)
     lead.pro, lead.appointment_time = pro, slot.start
     return _ask_pro(lead, pro, slot, reason, actor, actor_name)
+
+
+def _give_back(lead, pro) -> bool:
+    """Take `pro` off a lead it was given a moment ago but cannot serve, and give back the
+    place claimed in the pro's load. False when the lead moved meanwhile (a cancel, a
+    manager): whoever moved it took the pro off and gave the place back, so nothing is
+    given back twice."""
+    given_back = Lead.objects.filter(pk=lead.pk, pro=pro, status__in=ROUTABLE).update(
+        pro=None, assigned_at=None, updated_at=timezone.now()
+    )
+    if given_back != 1:
+        return False
+    routing.release_pro(pro.pk)
+    return True
 
 
 def _pick(lead, to_pro, passed_over, now) -> routing.RoutingResult:
@@ -213,7 +229,9 @@ def _pick(lead, to_pro, passed_over, now) -> routing.RoutingResult:
 
 
 def _ask_pro(lead, pro, slot, reason, actor, actor_name) -> Assignment:
-    lifecycle.transition(
+    """Move the lead to awaiting_pro and send the pro the job; TAKEN (and nothing sent)
+    when the lead moved meanwhile."""
+    asked = lifecycle.transition(
         lead.pk,
         ROUTABLE,
         LeadStatus.AWAITING_PRO,
@@ -224,8 +242,23 @@ def _ask_pro(lead, pro, slot, reason, actor, actor_name) -> Assignment:
         data={"pro": str(pro.pk), "slot": str(slot.pk), "start": slot.start.isoformat()},
         match={"pro_id": pro.pk},
     )
+    if not asked:
+        _drop_claimed_slot(lead, pro, slot)
+        return Assignment(TAKEN, pro=pro)
     notify_pro(lead, pro, slot)
     return Assignment(ASKED_PRO, pro, slot=slot, reason=reason)
+
+
+def _drop_claimed_slot(lead, pro, slot) -> None:
+    """The lead left this pro (cancelled, reassigned) between claiming the slot and asking
+    the pro: whoever moved it freed the slots the lead held then and gave the pro's place
+    back, but not a slot claimed after that. Free it, unless the lead is with this pro
+    and waiting or booked after all (then the slot is its booking)."""
+    holding = Lead.objects.filter(
+        pk=lead.pk, pro=pro, status__in=[LeadStatus.AWAITING_PRO, LeadStatus.BOOKED]
+    ).exists()
+    if not holding and booking.release_slot(slot.pk, lead.pk):
+        log.info("lead %s moved while its pro was being asked: slot %s freed", lead.pk, slot.pk)
 
 
 def notify_pro(lead: Lead, pro: Pro, slot: Slot):
@@ -409,8 +442,13 @@ def reassign(
 
 
 def move_booking(lead: Lead, slot_id, *, now=None) -> Slot | None:
-    """Move a booked lead to another free slot of its pro; None (and the old slot kept)
-    when that slot was taken meanwhile."""
+    """Move a waiting or booked lead to another free slot of its pro; None (and the old
+    slot kept) when that slot was taken meanwhile or the lead moved on.
+
+    The new slot is claimed before the old one is let go, so the lead is never left with
+    neither: losing the claim changes nothing. The lead's new time is then written only
+    while the lead is still waiting or booked with this pro (a cancel or a reassignment
+    meanwhile gives the new slot back and tells nobody), and the old slot is freed last."""
     now = now or timezone.now()
     try:
         slot_id = uuid.UUID(str(slot_id))
@@ -419,20 +457,26 @@ def move_booking(lead: Lead, slot_id, *, now=None) -> Slot | None:
     if not Slot.objects.filter(pk=slot_id, pro_id=lead.pro_id).exists():
         return None
     old = Slot.objects.filter(lead=lead).first()
-    if old is not None:
-        booking.release_slot(old.pk, lead.pk)
-    if not booking.claim_slot(slot_id, lead.pk, now=now):
-        if old is not None:
-            booking.claim_slot(old.pk, lead.pk, now=now)  # put the booking back
+    if not booking.claim_another(slot_id, lead.pk, now=now):
         return None
     new = Slot.objects.get(pk=slot_id)
-    Lead.objects.filter(pk=lead.pk).update(
+    kept = Lead.objects.filter(pk=lead.pk, pro_id=lead.pro_id, status__in=MOVABLE).update(
         appointment_time=new.start,
         reminder_24h_at=None,
         reminder_2h_at=None,
         stale_pro_followup_at=None,
         stale_customer_check_at=None,
+        updated_at=now,
     )
+    if kept != 1:
+        booking.release_slot(new.pk, lead.pk)
+        return None
+    released = old is None or booking.release_slot(old.pk, lead.pk)
+    # Not released: someone else freed it, a cancel after the update above (which frees
+    # the new slot too) or a manager who deleted the old slot. Only a lead that still
+    # holds the new slot has moved.
+    if not released and not Slot.objects.filter(pk=new.pk, lead_id=lead.pk).exists():
+        return None
     lifecycle.note(
         lead.pk,
         actor=Actor.CUSTOMER,

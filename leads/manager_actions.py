@@ -134,7 +134,8 @@ def message_customer(lead_id, text: str, *, actor_name: str) -> OutboundMessage:
         )
     lead = _load(lead_id)
     row = outbox.queue_text(lead.customer.chat_id, text, topic=f"lead:{lead.pk}")
-    # A manager has answered: the lead no longer waits for one.
+    # A manager has answered: the lead no longer waits for one (no row updated: it did
+    # not wait, or another manager's answer cleared it first; either way it is clear).
     Lead.objects.filter(pk=lead.pk, needs_manager_at__isnull=False).update(needs_manager_at=None)
     lifecycle.note(
         lead.pk,

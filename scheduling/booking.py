@@ -68,6 +68,21 @@ def claim_slot(slot_id, lead_id, now: dt.datetime | None = None) -> bool:
     return False
 
 
+def claim_another(slot_id, lead_id, now: dt.datetime | None = None) -> bool:
+    """The first half of moving a booking: give the slot to the lead if it is free, open
+    and in the future, leaving the lead's current slot alone. True if it did.
+
+    Unlike `claim_slot`, the lead's other slots are not checked: for a moment the lead
+    holds two, and the caller ends that at once by releasing the old one (the move went
+    through) or this one (it did not). Claiming before releasing means a lost claim
+    leaves the lead with its old slot, never with none."""
+    now = now or timezone.now()
+    claimed = Slot.objects.filter(
+        pk=slot_id, lead__isnull=True, closed=False, start__gt=now
+    ).update(lead_id=lead_id, booked_at=now, updated_at=now)
+    return claimed == 1
+
+
 def release_slot(slot_id, lead_id) -> bool:
     """Free the slot if this lead holds it; it can then be booked again."""
     released = Slot.objects.filter(pk=slot_id, lead_id=lead_id).update(
