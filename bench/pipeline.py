@@ -200,6 +200,7 @@ def bench_environment(db_path: Path, broker_url: str, green, gemini, max_pro_loa
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
         DATABASE_URL=f"sqlite:///{db_path}",
         CELERY_BROKER_URL=broker_url,
         GREEN_API_URL=green.url,

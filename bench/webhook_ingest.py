@@ -258,6 +258,7 @@ def server_environment(db_path: Path, token: str, db_options: str, broker_url: s
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
         DATABASE_URL=f"sqlite:///{db_path}" + (f"?{db_options}" if db_options else ""),
         GREEN_API_WEBHOOK_TOKEN=token,
         # The default (filesystem://), said out loud so a .env cannot point the run at Redis.

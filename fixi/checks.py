@@ -1,7 +1,11 @@
 """Deployment checks for the zero-setup defaults that must not reach production."""
 
+from pathlib import Path
+
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.checks import Error, Tags, Warning, register
+from django.core.files.storage import storages
 
 
 @register(Tags.database, deploy=True)
@@ -26,3 +30,43 @@ def production_backends(app_configs=None, **kwargs):
             )
         )
     return problems
+
+
+COLLECT = "python manage.py collectstatic --noinput"
+
+
+def _missing_manifest() -> Path | None:
+    """The static files manifest the storage needs and cannot find, or None."""
+    storage = storages["staticfiles"]
+    if not isinstance(storage, ManifestFilesMixin):
+        return None  # DEBUG serves the files as they are
+    manifest = Path(settings.STATIC_ROOT) / storage.manifest_name
+    return None if manifest.exists() else manifest
+
+
+@register(Tags.staticfiles)
+def static_manifest(app_configs=None, **kwargs):
+    """Without the manifest every admin page is a 500 that says nothing about why."""
+    if (manifest := _missing_manifest()) is None:
+        return []
+    return [
+        Warning(
+            f"{manifest} is missing: with DEBUG off every admin page fails (500) until the "
+            "static files are collected.",
+            hint=f"Run `{COLLECT}` (the Docker image does it at build time).",
+            id="fixi.W040",
+        )
+    ]
+
+
+@register(Tags.staticfiles, deploy=True)
+def static_manifest_deployed(app_configs=None, **kwargs):
+    if (manifest := _missing_manifest()) is None:
+        return []
+    return [
+        Error(
+            f"{manifest} is missing: this deployment would answer every admin page with 500.",
+            hint=f"Run `{COLLECT}` before starting, or build the Docker image, which does.",
+            id="fixi.E040",
+        )
+    ]

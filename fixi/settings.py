@@ -9,7 +9,7 @@ import datetime as dt
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -77,6 +77,19 @@ def env_url(name: str, default: str, schemes: tuple[str, ...] = ("http", "https"
     if value and urlsplit(value).scheme not in schemes:
         raise ImproperlyConfigured(f"{name}={value!r} must be a URL starting with {schemes}")
     return value.rstrip("/")
+
+
+def env_alias(name: str, alias: str) -> str:
+    """NAME's value, else ALIAS's: the name an earlier deployment of the business used for
+    the same thing. Both set to different values stops the start, naming both, instead of
+    one of them being ignored without a word. Empty counts as unset."""
+    value, aliased = env.str(name, default=""), env.str(alias, default="")
+    if value and aliased and value != aliased:
+        raise ImproperlyConfigured(
+            f"{name} and {alias} are both set, to different values. {alias} is read as "
+            f"another name for {name}: remove one of them, or give both the same value."
+        )
+    return value or aliased
 
 
 # --- Core ----------------------------------------------------------------------------
@@ -154,8 +167,15 @@ TEMPLATES = [
 
 # --- Database --------------------------------------------------------------------------
 
-DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'fixi.sqlite3'}")
-USING_MONGODB = DATABASE_URL.startswith(("mongodb://", "mongodb+srv://"))
+MONGODB_SCHEMES = ("mongodb://", "mongodb+srv://")
+# MONGO_URI is the original deployment's name for the MongoDB connection string.
+if (mongo_uri := env.str("MONGO_URI", default="")) and not mongo_uri.startswith(MONGODB_SCHEMES):
+    raise ImproperlyConfigured(
+        f"MONGO_URI scheme {urlsplit(mongo_uri).scheme!r} is not MongoDB's: use mongodb:// "
+        "or mongodb+srv://, or set DATABASE_URL instead"
+    )
+DATABASE_URL = env_alias("DATABASE_URL", "MONGO_URI") or f"sqlite:///{VAR_DIR / 'fixi.sqlite3'}"
+USING_MONGODB = DATABASE_URL.startswith(MONGODB_SCHEMES)
 
 
 def _mongodb_database(url: str) -> dict:
@@ -270,15 +290,26 @@ AXES_LOCKOUT_CALLABLE = "fixi.lockout.lockout_response"
 # fixi/admin.py registers the attempts and logins with the admin theme instead.
 AXES_ENABLE_ADMIN = False
 
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Off DEBUG the site is HTTPS-only: HTTP is redirected, cookies are Secure and HSTS is on.
+# SECURE_SSL_REDIRECT=0 says the site is plain HTTP: only for a local run, or behind a proxy
+# that terminates TLS and redirects HTTP itself. Cookies and HSTS follow it unless set one
+# by one.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 # Load balancers and the compose health checks probe over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-if env_bool("SECURE_PROXY_SSL_HEADER", SECURE_SSL_REDIRECT):
+# X-Forwarded-Proto is trusted only when the operator says a TLS proxy sets it: with
+# SECURE_PROXY_SSL_HEADER=1 (compose), or, as before HTTPS became the default, with an
+# explicit SECURE_SSL_REDIRECT=1. Trusted without a proxy, any client could claim HTTPS.
+if env_bool("SECURE_PROXY_SSL_HEADER", env_bool("SECURE_SSL_REDIRECT", False)):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if SECURE_SSL_REDIRECT else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-# Preloading is hard to undo, so it is the operator's explicit choice.
+# Preloading is hard to undo (browsers' lists keep the domain and every subdomain HTTPS-only
+# for months), so it is the operator's explicit choice. check --deploy asks for it
+# (security.W021) until the operator decides: SECURE_HSTS_PRELOAD=0 (compose) is a decision.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env.str("SECURE_HSTS_PRELOAD", default="") and not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SECURE_SSL_REDIRECT)
 SESSION_COOKIE_HTTPONLY = True
@@ -302,7 +333,8 @@ USE_TZ = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Jerusalem")
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Where collectstatic puts the admin's CSS and scripts (the image does it at build time).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
@@ -380,6 +412,14 @@ GREEN_API_MEDIA_URL = env_url("GREEN_API_MEDIA_URL", "https://media.green-api.co
 GREEN_API_ID = env.str("GREEN_API_ID", default="")
 GREEN_API_TOKEN = env.str("GREEN_API_TOKEN", default="")
 GREEN_API_WEBHOOK_TOKEN = env.str("GREEN_API_WEBHOOK_TOKEN", default="")
+if not DEBUG and GREEN_API_ID and GREEN_API_TOKEN and not GREEN_API_WEBHOOK_TOKEN:
+    # Without it anyone who finds /webhook can post as a pro (approve or finish jobs, read
+    # customers' phones in the replies) and make the business number message anyone.
+    raise ImproperlyConfigured(
+        "GREEN_API_WEBHOOK_TOKEN is not set while Green API is configured and DEBUG is off: "
+        "set it to a long random value, and set the same value as the webhook "
+        "authorization token in the Green API console (webhookUrlToken)."
+    )
 
 GEMINI_API_KEY = env.str("GEMINI_API_KEY", default="")
 GEMINI_BASE_URL = env_url("GEMINI_BASE_URL", "")
@@ -387,11 +427,44 @@ AI_MODELS = env_list(
     "AI_MODELS", ["gemini-3.5-flash-lite", "gemini-3.5-flash", "gemini-2.5-flash-lite"]
 )
 
-CLOUDINARY_URL = env.str("CLOUDINARY_URL", default="")
+CLOUDINARY_PARTS = ("CLOUDINARY_CLOUD_NAME", "CLOUDINARY_API_KEY", "CLOUDINARY_API_SECRET")
+
+
+def _cloudinary_url() -> str:
+    """CLOUDINARY_URL, or the same account given as the three variables the original
+    deployment used. Errors name variables, never a key or secret."""
+    url = env.str("CLOUDINARY_URL", default="")
+    given = {name: env.str(name, default="") for name in CLOUDINARY_PARTS}
+    if not any(given.values()):
+        return url
+    if missing := [name for name, value in given.items() if not value]:
+        raise ImproperlyConfigured(
+            f"{', '.join(missing)} not set: with the CLOUDINARY_CLOUD_NAME/_API_KEY/_API_SECRET "
+            "variables, set all three (or set CLOUDINARY_URL alone)"
+        )
+    cloud, key, secret = given.values()
+    if url:
+        parts = urlsplit(url)
+        named = (parts.hostname, unquote(parts.username or ""), unquote(parts.password or ""))
+        if named != (cloud.lower(), key, secret):
+            raise ImproperlyConfigured(
+                "CLOUDINARY_URL and CLOUDINARY_CLOUD_NAME/_API_KEY/_API_SECRET are both set "
+                "and name different accounts: remove one or the other."
+            )
+        return url  # it may also carry an upload_prefix
+    return f"cloudinary://{quote(key, safe='')}:{quote(secret, safe='')}@{quote(cloud, safe='')}"
+
+
+CLOUDINARY_URL = _cloudinary_url()
 if CLOUDINARY_URL and not CLOUDINARY_URL.startswith("cloudinary://"):
     raise ImproperlyConfigured("CLOUDINARY_URL must look like cloudinary://KEY:SECRET@CLOUD")
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+# `manage.py ensure_admin` reads the admin's password from DJANGO_SUPERUSER_PASSWORD or its
+# alias ADMIN_PASSWORD (the original deployment's name). Checked here as well, so two
+# different passwords stop every process at start, not only that command.
+env_alias("DJANGO_SUPERUSER_PASSWORD", "ADMIN_PASSWORD")
 
 # --- Logging --------------------------------------------------------------------------------
 
