@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import (
     BooleanRadioFilter,
@@ -36,7 +37,15 @@ from leads.assignment import (
     AssignmentError,
     reassign,
 )
-from leads.models import Actor, Customer, Lead, LeadExclusion, LeadStatus, SosReport
+from leads.models import (
+    OPEN_STATUSES,
+    Actor,
+    Customer,
+    Lead,
+    LeadExclusion,
+    LeadStatus,
+    SosReport,
+)
 
 
 class LocalDateRangeFilter(RangeDateFilter):
@@ -132,7 +141,7 @@ class LeadAdmin(ModelAdmin):
         "description",
         "summary",
     ]
-    actions = ["export_selected_csv"]
+    actions = ["export_selected_csv", "delete_selected"]
     actions_list = ["export_csv", "open_inbox"]
     actions_row = ["open_conversation"]
     actions_detail = ["reassign_lead", "cancel_lead", "complete_lead", "open_conversation"]
@@ -382,6 +391,53 @@ class LeadAdmin(ModelAdmin):
     @action(description=gettext_lazy("Inbox"), icon="forum", url_path="go-to-inbox")
     def open_inbox(self, request):
         return HttpResponseRedirect(reverse("admin:leads_lead_inbox"))
+
+    # --- deleting: closed leads only ----------------------------------------------------
+    #
+    # An open lead holds a pro's place and maybe a slot, and its pro and customer count
+    # on it; deleting it would leave all three behind. Cancelling is what a manager
+    # means (the slot and the place are freed, the pro is told), so an open lead is
+    # refused with a pointer to "Cancel the lead". Closed is final, so the check cannot
+    # be overtaken between the confirmation page and the delete.
+
+    def delete_view(self, request, object_id, extra_context=None):
+        lead = self._lead(request, object_id)
+        if lead is not None and lead.is_open:
+            messages.error(
+                request,
+                _(
+                    "This lead is %(status)s and cannot be deleted: its pro, its slot and "
+                    "its customer still count on it. Cancel the lead first (the slot and the "
+                    "pro's place are freed and the pro is told); a cancelled or completed "
+                    "lead can be deleted."
+                )
+                % {"status": lead.get_status_display().lower()},
+            )
+            return HttpResponseRedirect(reverse("admin:leads_lead_change", args=[lead.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(
+        description=gettext_lazy("Delete selected %(verbose_name_plural)s"),
+        permissions=["delete"],
+    )
+    def delete_selected(self, request, queryset):
+        still_open = queryset.filter(status__in=OPEN_STATUSES).count()
+        if still_open:
+            messages.error(
+                request,
+                ngettext(
+                    "Nothing was deleted: %(count)d of the selected leads is open. Cancel "
+                    "open leads first (the slot and the pro's place are freed and the pro "
+                    "is told); cancelled and completed leads can be deleted.",
+                    "Nothing was deleted: %(count)d of the selected leads are open. Cancel "
+                    "open leads first (the slot and the pro's place are freed and the pro "
+                    "is told); cancelled and completed leads can be deleted.",
+                    still_open,
+                )
+                % {"count": still_open},
+            )
+            return None
+        return django_delete_selected(self, request, queryset)
 
     # --- CSV ---------------------------------------------------------------------------
 

@@ -374,7 +374,10 @@ def take_off(
     **fields,
 ) -> bool:
     """Take `pro_id` off the lead (only while that pro holds it), free the slot and the
-    load, and remember the exclusion. False when the lead had moved on already."""
+    load, and remember the exclusion. False when the lead had moved on already.
+
+    `pro_id` None takes a lead whose pro was deleted: only while it still has none, with
+    no place to give back and no one to exclude."""
     if not keep_pro:
         fields.update(pro=None, assigned_at=None)
     moved = lifecycle.transition(
@@ -385,18 +388,19 @@ def take_off(
         actor_name=actor_name,
         action=action,
         reason=reason,
-        data={"pro": str(pro_id), **(data or {})},
-        match={"pro_id": pro_id},
+        data={"pro": str(pro_id) if pro_id is not None else None, **(data or {})},
+        match={"pro_id": pro_id} if pro_id is not None else {"pro__isnull": True},
         **fields,
     )
     if not moved:
         return False
-    if exclusion:
+    if exclusion and pro_id is not None:
         LeadExclusion.objects.get_or_create(
             lead_id=lead.pk, pro_id=pro_id, defaults={"reason": exclusion}
         )
     booking.release_lead_slots(lead.pk)
-    routing.release_pro(pro_id)
+    if pro_id is not None:
+        routing.release_pro(pro_id)
     return True
 
 

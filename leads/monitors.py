@@ -55,21 +55,29 @@ def _leads():
 
 
 def heal(now=None, batch_size: int = BATCH_SIZE) -> Summary:
-    """Replace pros who did not answer in time; free slots a silent customer was offered;
-    route leads left with every detail and no pro (a worker stopped between steps)."""
+    """Send leads whose pro was deleted to the next pro; replace pros who did not answer
+    in time; free slots a silent customer was offered; route leads left with every
+    detail and no pro (a worker stopped between steps)."""
     now = now or timezone.now()
     business = BusinessSettings.load()
     timeout = dt.timedelta(minutes=business.sos_timeout_minutes)
     cutoff = now - timeout
     summary = Summary()
+    for lead in _without_their_pro()[:batch_size]:
+        _replace_deleted_pro(lead, now, summary)
     urgent_timeout = dt.timedelta(minutes=business.urgent_timeout_minutes)
     if urgent_timeout < timeout:  # an emergency does not wait the normal SOS timeout
         urgent = _leads().filter(
-            status=LeadStatus.AWAITING_PRO, urgent=True, assigned_at__lt=now - urgent_timeout
+            status=LeadStatus.AWAITING_PRO,
+            urgent=True,
+            assigned_at__lt=now - urgent_timeout,
+            pro__isnull=False,
         )
         for lead in urgent.order_by("assigned_at")[:batch_size]:
             _replace_silent_pro(lead, urgent_timeout, now, summary)
-    silent = _leads().filter(status=LeadStatus.AWAITING_PRO, assigned_at__lt=cutoff)
+    silent = _leads().filter(
+        status=LeadStatus.AWAITING_PRO, assigned_at__lt=cutoff, pro__isnull=False
+    )
     for lead in silent.order_by("assigned_at")[:batch_size]:
         _replace_silent_pro(lead, timeout, now, summary)
     offered = _leads().filter(
@@ -104,8 +112,38 @@ def _stranded(cutoff):
     )
 
 
+def _without_their_pro():
+    """Leads waiting for or booked with a pro who no longer exists: the admin refuses to
+    delete a pro with open leads, but a pro can be deleted from the shell, or a moment
+    after the admin's check while a router gives the pro a lead."""
+    return (
+        _leads()
+        .filter(status__in=[LeadStatus.AWAITING_PRO, LeadStatus.BOOKED], pro__isnull=True)
+        .order_by("updated_at")
+    )
+
+
+def _replace_deleted_pro(lead: Lead, now, summary: Summary) -> None:
+    moved = assignment.take_off(
+        lead,
+        None,
+        from_statuses=[lead.status],
+        actor=Actor.HEALER,
+        action="pro_gone",
+        reason="the pro was deleted",
+    )
+    if not moved:  # another sweep took it a moment ago
+        return
+    summary.add("pro_gone")
+    outcome = assignment.assign(lead.pk, actor=Actor.HEALER, now=now)
+    summary.add(f"then_{outcome.outcome}")
+    assignment.tell_customer_after_reroute(lead.pk, outcome)
+
+
 def _replace_silent_pro(lead: Lead, timeout, now, summary: Summary) -> None:
     pro = lead.pro
+    if pro is None:  # deleted since the query: the next sweep sends the lead on
+        return
     minutes = int(timeout.total_seconds() // 60)
     moved = assignment.take_off(
         lead,
@@ -222,7 +260,8 @@ def follow_up_stale(now=None, batch_size: int = BATCH_SIZE) -> Summary:
     summary = Summary()
     pro_due = now - dt.timedelta(hours=business.stale_pro_followup_hours)
     customer_due = now - dt.timedelta(hours=business.stale_customer_check_hours)
-    booked = _leads().filter(status=LeadStatus.BOOKED)
+    # A booked lead whose pro was deleted waits for the healer, not for a follow-up.
+    booked = _leads().filter(status=LeadStatus.BOOKED, pro__isnull=False)
     for lead in booked.filter(
         appointment_time__lt=pro_due, stale_pro_followup_at__isnull=True
     ).order_by("appointment_time")[:batch_size]:
@@ -280,7 +319,9 @@ def send_reminders(now=None, batch_size: int = BATCH_SIZE) -> Summary:
     was booked is skipped, not sent late."""
     now = now or timezone.now()
     summary = Summary()
-    upcoming = _leads().filter(status=LeadStatus.BOOKED, appointment_time__gt=now)
+    upcoming = _leads().filter(
+        status=LeadStatus.BOOKED, appointment_time__gt=now, pro__isnull=False
+    )
     day = upcoming.filter(
         appointment_time__lte=day_ahead(now),
         appointment_time__gt=now + REMINDER_2H,

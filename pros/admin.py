@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
-from django.db.models import Value
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import unquote
+from django.db.models import Count, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
@@ -14,7 +16,7 @@ from unfold.forms import BaseDialogForm
 
 from fixi.models import BusinessSettings
 from leads.calendar import rotate_token
-from leads.models import Lead
+from leads.models import OPEN_STATUSES, Lead
 from pros.models import City, PriceItem, Pro, ProTrade, ServiceArea
 
 RECENT_LEADS = 10
@@ -78,7 +80,7 @@ class ProAdmin(ModelAdmin):
     list_editable = ["active"]
     list_filter = ["active", "trades__trade", "cities"]
     search_fields = ["name", "phone"]
-    actions = ["activate", "deactivate"]
+    actions = ["activate", "deactivate", "delete_selected"]
     actions_detail = ["rotate_calendar_link"]
     fieldsets = [
         (None, {"fields": ["name", "phone", "chat_id", "active"]}),
@@ -158,6 +160,58 @@ class ProAdmin(ModelAdmin):
     def deactivate(self, request, queryset):
         self._set_active(request, queryset, False)
 
+    # --- deleting: only a pro with no open lead ------------------------------------------
+    #
+    # A pro's open leads would be left with no pro (and their slots, which go with the
+    # pro, gone). Rerouting them from a delete click would message customers and pros
+    # behind the manager's back, so the delete is refused and the manager is pointed to
+    # the steps that say what they do: deactivate the pro (no new leads), then reassign
+    # or cancel each open lead. Closed leads stay, without a pro. A lead given to the pro
+    # in the moment between this check and the delete is sent on by the SOS healer.
+
+    def delete_view(self, request, object_id, extra_context=None):
+        pro = self.get_object(request, unquote(object_id))
+        still_open = _open_leads(Pro.objects.filter(pk=pro.pk)) if pro is not None else {}
+        if still_open:
+            count = still_open[pro.pk]
+            messages.error(
+                request,
+                ngettext(
+                    "%(pro)s still has %(count)d open lead and cannot be deleted. Deactivate "
+                    "the pro so that no new lead reaches them, then reassign or cancel that "
+                    "lead; a pro with no open lead can be deleted.",
+                    "%(pro)s still has %(count)d open leads and cannot be deleted. Deactivate "
+                    "the pro so that no new lead reaches them, then reassign or cancel those "
+                    "leads; a pro with no open lead can be deleted.",
+                    count,
+                )
+                % {"pro": pro.name, "count": count},
+            )
+            return redirect(reverse("admin:pros_pro_change", args=[pro.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(description=_("Delete selected %(verbose_name_plural)s"), permissions=["delete"])
+    def delete_selected(self, request, queryset):
+        still_open = _open_leads(queryset)
+        if still_open:
+            names = Pro.objects.filter(pk__in=list(still_open)).order_by("name")
+            names = ", ".join(names.values_list("name", flat=True))
+            messages.error(
+                request,
+                ngettext(
+                    "Nothing was deleted: %(pros)s still has open leads. Deactivate the pro, "
+                    "then reassign or cancel those leads; pros with no open lead can be "
+                    "deleted.",
+                    "Nothing was deleted: %(pros)s still have open leads. Deactivate them, "
+                    "then reassign or cancel those leads; pros with no open lead can be "
+                    "deleted.",
+                    len(still_open),
+                )
+                % {"pros": names},
+            )
+            return None
+        return django_delete_selected(self, request, queryset)
+
     def _set_active(self, request, queryset, active: bool):
         changed = queryset.exclude(active=active).update(active=active)
         message = (
@@ -166,6 +220,17 @@ class ProAdmin(ModelAdmin):
             else ngettext("%(count)d pro deactivated.", "%(count)d pros deactivated.", changed)
         )
         self.message_user(request, message % {"count": changed}, messages.SUCCESS)
+
+
+def _open_leads(pros) -> dict:
+    """{pro id: number of open leads} for the pros that hold any."""
+    rows = (
+        Lead.objects.filter(pro__in=pros.values("pk"), status__in=OPEN_STATUSES)
+        .values("pro")
+        .annotate(open=Count("pk"))
+        .order_by()
+    )
+    return {row["pro"]: row["open"] for row in rows}
 
 
 @admin.register(City)
