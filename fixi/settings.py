@@ -421,6 +421,9 @@ if not DEBUG and GREEN_API_ID and GREEN_API_TOKEN and not GREEN_API_WEBHOOK_TOKE
         "authorization token in the Green API console (webhookUrlToken)."
     )
 
+# Lets the simulator send while Green API is configured (its messages then reach real chats).
+SIMULATOR_ENABLED = env_bool("SIMULATOR_ENABLED", False)
+
 GEMINI_API_KEY = env.str("GEMINI_API_KEY", default="")
 GEMINI_BASE_URL = env_url("GEMINI_BASE_URL", "")
 AI_MODELS = env_list(
