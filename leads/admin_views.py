@@ -9,7 +9,6 @@ module only reads, renders and reports.
 import csv
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -35,6 +34,7 @@ from unfold.widgets import (
 )
 
 from fixi import texts
+from fixi.links import safe_url
 from leads import manager_actions
 from leads.assignment import AssignmentError, excluded_pro_ids
 from leads.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
@@ -114,14 +114,6 @@ def local(moment) -> str:
     if moment is None:
         return ""
     return format_date(timezone.localtime(moment), LOCAL_FORMAT)
-
-
-def safe_url(url: str) -> str:
-    """Only web links and paths on this site are rendered as links (never javascript:)."""
-    url = (url or "").strip()
-    if url.startswith("/") and not url.startswith("//"):
-        return url
-    return url if urlsplit(url).scheme in ("http", "https") else ""
 
 
 def status_badge(lead: Lead) -> dict:
