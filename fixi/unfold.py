@@ -132,7 +132,12 @@ UNFOLD = {
                         "admin:messaging_outboundmessage_changelist",
                         "messaging.view_outboundmessage",
                     ),
-                    _item(_("WhatsApp simulator"), "smartphone", "simulator:index"),
+                    _item(
+                        _("WhatsApp simulator"),
+                        "smartphone",
+                        "simulator:index",
+                        "messaging.use_simulator",
+                    ),
                 ],
             },
             {

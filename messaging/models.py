@@ -87,6 +87,8 @@ class InboundMessage(BaseModel):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("inbound message")
+        # The simulator reads every conversation and posts as anyone (messaging.simulator).
+        permissions = [("use_simulator", _("Can use the WhatsApp simulator"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["webhook_type", "provider_message_id", "status"],

@@ -5,6 +5,12 @@ through `messaging.inbox.ingest`, the path the authenticated webhook takes, so t
 workers cannot tell it from real traffic. Fixi's answers are the outbox rows; without
 Green API credentials the simulator transport marks them sent with a `sim-` id.
 
+It shows every conversation and posts as any pro or customer, so it takes the
+`messaging.use_simulator` permission, not just staff. With Green API configured a simulated
+message reaches the real workers and their answers go out on WhatsApp, so sending is off
+unless SIMULATOR_ENABLED=1; its messages carry ids starting with ID_PREFIX, which the inbound
+message admin marks as simulated.
+
 An entry point: it reads leads and pros only to put names on the chats.
 """
 
@@ -12,24 +18,30 @@ import datetime as dt
 import json
 import uuid
 from datetime import timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from fixi.phones import InvalidPhone, chat_id_for, phone_of
 from leads.models import Customer
-from messaging import inbox
+from messaging import greenapi, inbox
 from messaging.models import InboundMessage, OutboundMessage
 from messaging.payloads import INCOMING
 from pros.models import Pro
 
+PERMISSION = "messaging.use_simulator"
+# Simulated messages' ids start with it; WhatsApp's ids are hexadecimal, so never do.
+ID_PREFIX = "SIM"
 # Fixi's own side of the simulated chats, as Green API names an instance in a webhook.
 SIMULATOR_INSTANCE = {"idInstance": 0, "wid": "972000000000@c.us", "typeInstance": "whatsapp"}
 MAX_TEXT = 20_000  # Green API's limit for one message
@@ -103,7 +115,23 @@ def button_payload(
 
 def new_message_id() -> str:
     """Unique like a WhatsApp id, and recognisable as simulated in the admin."""
-    return f"SIM{uuid.uuid4().hex.upper()}"
+    return f"{ID_PREFIX}{uuid.uuid4().hex.upper()}"
+
+
+def is_simulated(provider_message_id: str) -> bool:
+    return provider_message_id.startswith(ID_PREFIX)
+
+
+def sending_off_reason() -> str:
+    """Why the simulator may not send now, or '' when it may."""
+    if greenapi.is_configured() and not settings.SIMULATOR_ENABLED:
+        return _(
+            "Sending is off: Green API is configured, so a simulated message would be handled "
+            "like a real one and Fixi's replies would go out on WhatsApp to real people. "
+            "Conversations can still be read. To send anyway, set SIMULATOR_ENABLED=1; "
+            "simulated messages are then marked as such in the inbound messages."
+        )
+    return ""
 
 
 # --- Input ----------------------------------------------------------------------------------
@@ -369,28 +397,46 @@ def _refuse(error: BadRequest) -> JsonResponse:
 # --- Views ----------------------------------------------------------------------------------
 
 
+def simulator_user(view):
+    """Staff holding the simulator permission (superusers do); anonymous visitors go to the
+    admin login, other users get 403."""
+
+    @staff_member_required
+    @wraps(view)
+    def check(request, *args, **kwargs):
+        if not request.user.has_perm(PERMISSION):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return check
+
+
 @never_cache
-@staff_member_required
+@simulator_user
 @require_GET
 def index(request):
     try:
         opened = private_chat_id(request.GET["chat"]) if request.GET.get("chat") else ""
     except BadRequest:
         opened = ""
+    sending_off = sending_off_reason()
     boot = {
         "chats": recent_chats(),
         "pros": demo_pros(),
         "opened": chat_identity(opened) if opened else None,
         "poll_ms": 1500,
+        "sending": not sending_off,
     }
-    return render(request, "simulator/index.html", {"boot": boot})
+    return render(request, "simulator/index.html", {"boot": boot, "sending_off": sending_off})
 
 
 @never_cache
-@staff_member_required
+@simulator_user
 @require_POST
 def send(request):
     """One message typed (or button pressed) on the simulated phone, as a webhook."""
+    if reason := sending_off_reason():
+        return JsonResponse({"error": reason}, status=403)
     try:
         body = _json_body(request)
         chat_id = private_chat_id(body.get("phone"))
@@ -404,7 +450,7 @@ def send(request):
 
 
 @never_cache
-@staff_member_required
+@simulator_user
 @require_GET
 def messages(request):
     """The open chat's messages (newer than `after` when given) and the chat list."""
