@@ -4,10 +4,28 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
+from fixi.links import safe_url
 from messaging import simulator
 from messaging.models import InboundMessage, OutboundMessage
 
 SIMULATED_BADGE = "bg-orange-100 text-orange-700 dark:bg-orange-500/20 dark:text-orange-400"
+LINK_CLASS = "text-primary-600 dark:text-primary-500 underline"
+
+
+def link_or_text(url: str) -> str:
+    """A stored URL as a link when it is safe to follow, else as plain text.
+
+    unfold shows a read-only URLField as a link to whatever it holds, `javascript:`
+    included, so the admin shows stored URLs through this instead."""
+    href = safe_url(url)
+    if not href:
+        return url or "-"
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener noreferrer" class="{}">{}</a>',
+        href,
+        LINK_CLASS,
+        url,
+    )
 
 
 class SourceFilter(admin.SimpleListFilter):
@@ -43,7 +61,12 @@ class InboundMessageAdmin(ModelAdmin):
     ]
     list_filter = ["kind", "subtype", "state", SourceFilter, "webhook_type"]
     search_fields = ["chat_id", "sender_name", "text", "original_text", "provider_message_id"]
-    readonly_fields = ["source", *(f.name for f in InboundMessage._meta.fields)]
+    # Every field read-only, the media link through link_or_text in its place.
+    exclude = ["media_url"]
+    readonly_fields = [
+        "source",
+        *("media_link" if f.name == "media_url" else f.name for f in InboundMessage._meta.fields),
+    ]
 
     def has_add_permission(self, request):
         return False
@@ -61,6 +84,10 @@ class InboundMessageAdmin(ModelAdmin):
                 _("Simulator"),
             )
         return format_html('<span data-source="whatsapp">{}</span>', _("WhatsApp"))
+
+    @display(description=_("media link"))
+    def media_link(self, message: InboundMessage) -> str:
+        return link_or_text(message.media_url)
 
     @display(description=_("text"))
     def text_as_now(self, message: InboundMessage) -> str:
@@ -98,3 +125,22 @@ class OutboundMessageAdmin(ModelAdmin):
         "sent_at",
         "reaction",
     ]
+
+    def _view_only(self, request, obj) -> bool:
+        return obj is not None and not self.has_change_permission(request, obj)
+
+    # Staff who may only look see every field read-only, the file link through
+    # link_or_text; an editable one is Django's URL widget, which links only a valid URL.
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "file_link"] if self._view_only(request, obj) else fields
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not self._view_only(request, obj):
+            return fields
+        return ["file_link" if f == "file_url" else f for f in fields if f != "file_link"]
+
+    @display(description=_("file link"))
+    def file_link(self, message: OutboundMessage) -> str:
+        return link_or_text(message.file_url)

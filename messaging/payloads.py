@@ -23,6 +23,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from fixi.links import web_url
 from messaging.models import MessageKind, Subtype
 
 
@@ -203,7 +204,10 @@ def _read_contact(message: Normalised, data: dict) -> None:
 def _read_file(message: Normalised, kind: str, file_data: dict) -> None:
     message.kind = kind
     message.text = _str(file_data.get("caption"))
-    message.media_url = _str(file_data.get("downloadUrl"))[:1000]
+    # Only a web address: the admin shows this link, and a javascript: URL would run in the
+    # manager's session. Anything else is stored as none; the file is then fetched through
+    # Green API's downloadFile, and the payload keeps what was sent.
+    message.media_url = web_url(_str(file_data.get("downloadUrl"))[:1000])
     message.media_mime_type = _str(file_data.get("mimeType"))[:100]
     message.file_name = _str(file_data.get("fileName"))[:200]
 
