@@ -6,6 +6,10 @@ number of queries with ten leads or ten thousand; Python only reshapes the group
 indexed fields (status, assigned_at, status + sos_reported_at); the per-day counts read the
 last 30 days of created_at. Days and weeks are Israel's: they start at local midnight, and
 the week starts on Sunday.
+
+Each panel is shown, and its queries run, only for staff allowed to see what it is about
+(PANEL_PERMISSIONS): being staff is not enough to see customers' and pros' names or the
+takings. The WhatsApp state and the background jobs' heartbeats are for every staff user.
 """
 
 import datetime as dt
@@ -32,6 +36,17 @@ FUNNEL_DAYS = 30  # conversion and revenue look back this far
 RESPONSE_DAYS = 7
 TOP_PROS = 8
 SOS_SHOWN = 5
+
+# A panel is shown to staff holding any of its permissions (superusers hold them all).
+PANEL_PERMISSIONS = {
+    # today's and this week's leads, the chart, the funnel, the pros' response time
+    "leads": ("leads.view_lead",),
+    "revenue": ("leads.view_lead",),
+    "sos": ("leads.view_lead",),  # names the customers waiting
+    "pros": ("pros.view_pro",),
+    "messages": ("messaging.view_inboundmessage", "messaging.view_outboundmessage"),
+}
+ALL_PANELS = frozenset(PANEL_PERMISSIONS)
 
 S = LeadStatus
 # How far a lead got, judged by where it is now. Cancelled leads stopped at a stage we do
@@ -61,14 +76,43 @@ def week_start(day: dt.date) -> dt.date:
 
 
 def dashboard_callback(request, context):
-    context.update(figures(timezone.now(), rtl=get_language_bidi()), title=_("Dashboard"))
+    shown = panels_for(request.user)
+    context.update(
+        figures(timezone.now(), rtl=get_language_bidi(), panels=shown), title=_("Dashboard")
+    )
     return context
 
 
-def figures(now: dt.datetime, rtl: bool = False) -> dict:
-    """Everything the dashboard shows, as of `now`."""
+def panels_for(user) -> frozenset[str]:
+    return frozenset(
+        panel
+        for panel, permissions in PANEL_PERMISSIONS.items()
+        if any(user.has_perm(permission) for permission in permissions)
+    )
+
+
+def figures(now: dt.datetime, rtl: bool = False, panels=ALL_PANELS) -> dict:
+    """What the dashboard shows as of `now`: the figures of `panels`, and the system state."""
     tz = ZoneInfo(settings.TIME_ZONE)
     today = now.astimezone(tz).date()
+    week = week_start(today)
+    funnel_from = today - dt.timedelta(days=FUNNEL_DAYS - 1)
+    shown = {"panels": panels, **whatsapp_and_jobs(now)}
+    if "leads" in panels:
+        shown.update(lead_figures(now, today, tz, rtl))
+    if "revenue" in panels:
+        shown["revenue"] = revenue(*(local_midnight(d, tz) for d in (funnel_from, week, today)))
+        shown["funnel_days"] = FUNNEL_DAYS
+    if "pros" in panels:
+        shown["pro_loads"] = pro_loads()
+    if "sos" in panels:
+        shown["sos"] = sos_queue()
+    if "messages" in panels:
+        shown.update(message_counts())
+    return shown
+
+
+def lead_figures(now: dt.datetime, today: dt.date, tz: ZoneInfo, rtl: bool) -> dict:
     daily = leads_per_day(today, tz)
     week = week_start(today)
     funnel_from = today - dt.timedelta(days=FUNNEL_DAYS - 1)
@@ -78,15 +122,11 @@ def figures(now: dt.datetime, rtl: bool = False) -> dict:
         "week_start": week,
         "funnel": funnel(status_counts(daily, funnel_from, today)),
         "funnel_days": FUNNEL_DAYS,
-        "revenue": revenue(*(local_midnight(day, tz) for day in (funnel_from, week, today))),
         "response": response_time(now),
         "response_days": RESPONSE_DAYS,
-        "pro_loads": pro_loads(),
-        "sos": sos_queue(),
         "chart_data": chart_data(daily, today),
         "chart_options": chart_options(rtl),
         "chart_days": CHART_DAYS,
-        **whatsapp_and_jobs(now),
     }
 
 
@@ -249,6 +289,11 @@ def whatsapp_and_jobs(now: dt.datetime) -> dict:
             (beat.name, int((now - beat.seen_at).total_seconds()))
             for beat in Heartbeat.objects.all()
         ],
+    }
+
+
+def message_counts() -> dict:
+    return {
         "failed_outbound": OutboundMessage.objects.filter(
             status__in=[OutboundStatus.FAILED, OutboundStatus.NO_ACCOUNT]
         ).count(),
@@ -292,5 +337,8 @@ def chart_data(daily, today: dt.date) -> str:
 
 
 def sos_badge(request) -> int | None:
-    """The sidebar's count of leads nobody could take (None hides the badge)."""
+    """The sidebar's count of leads nobody could take (None hides the badge), for staff
+    who may see the leads."""
+    if not request.user.has_perm("leads.view_lead"):
+        return None
     return Lead.objects.filter(status=S.UNASSIGNED).count() or None
