@@ -45,6 +45,9 @@ How it is decided
   written as 24-hour time with a leading zero ("07:30").
 - time_of_day is the part of the day written, with or without an hour.
 
+Other readers build on its pieces: `tokens`, `word_info`, `day_month`, `weekday_date` and
+`clock_time` (ai.offline_availability reads a pro's calendar requests with them).
+
 Linear time: one regular expression with no nested quantifiers splits the text into
 tokens, and each rule looks at a bounded number of tokens from where it starts, so the
 work grows with the length of the text and no input can make a pattern backtrack.
@@ -200,7 +203,7 @@ def read_when(text: str, today: dt.date, now_time: dt.time) -> WhenReading:
 
 def _decide(found: _Found, today: dt.date, now_time: dt.time) -> WhenReading:
     part = found.parts[0] if found.parts else ""
-    clock = next(filter(None, (_clock_time(c, part) for c in found.clocks)), None)
+    clock = next(filter(None, (clock_time(c, part) for c in found.clocks)), None)
     ahead = next((d for d in found.days if d.date), None)
     problem = next((d.problem for d in found.days if d.problem), "")
     reading = WhenReading(time=clock, time_of_day=part, problem="" if ahead else problem)
@@ -224,7 +227,7 @@ def _undated(clock, part, now_said, today, now_time) -> dt.date | None:
     return today if now_said else None
 
 
-def _clock_time(clock: Clock, part: str) -> dt.time | None:
+def clock_time(clock: Clock, part: str) -> dt.time | None:
     hour = _in_working_hours(clock, part)
     if hour is None or not 0 <= clock.minute < 60:
         return None
@@ -272,7 +275,7 @@ def _nearest(today: dt.date, candidates: list[dt.date | None]) -> Day:
     return _checked(today, min(dates, key=lambda d: (abs((d - today).days), d < today)))
 
 
-def _day_month(today: dt.date, day: int, month: int, year: str = "") -> Day:
+def day_month(today: dt.date, day: int, month: int, year: str = "") -> Day:
     if year:
         return _checked(today, _safe_date(int(year) + (2000 if len(year) == 2 else 0), month, day))
     if not (1 <= month <= 12 and 1 <= day <= 31):
@@ -290,7 +293,7 @@ def _of_month(today: dt.date, day: int) -> Day:
     return _nearest(today, [this, *(_safe_date(m // 12, m % 12 + 1, day) for m in months)])
 
 
-def _weekday(today: dt.date, weekday: int, next_week: bool, today_said: bool) -> Day:
+def weekday_date(today: dt.date, weekday: int, next_week: bool, today_said: bool) -> Day:
     if weekday == today.weekday() and today_said:
         return Day(today)
     if next_week:  # in the week after this one; weeks start on Sunday
@@ -302,7 +305,7 @@ def _weekday(today: dt.date, weekday: int, next_week: bool, today_said: bool) ->
 # --- tokens ---------------------------------------------------------------------------
 
 
-def _tokens(text: str) -> tuple[list, list, list, list, list]:
+def tokens(text: str) -> tuple[list, list, list, list, list]:
     """Kinds, normalised texts (Hebrew without quote marks, English lower case), raw texts,
     starts and ends of the tokens."""
     found = [(m.lastgroup, m.group(), *m.span()) for m in TOKEN.finditer(text)]
@@ -332,7 +335,7 @@ def _clauses(text: str, raws: list[str], starts: list[int], ends: list[int]) -> 
 
 
 @lru_cache(maxsize=4096)
-def _word_info(kind: str, text: str) -> tuple[str, str, object] | None:
+def word_info(kind: str, text: str) -> tuple[str, str, object] | None:
     """(Hebrew prefix, family, value) of a word, or None."""
     if kind == "en":
         found = EN_WORDS.get(text)
@@ -355,9 +358,9 @@ class _Reader:
 
     def __init__(self, text: str, today: dt.date, now_time: dt.time):
         self.today, self.now_time = today, now_time
-        kinds, texts, raws, starts, ends = _tokens(text)
+        kinds, texts, raws, starts, ends = tokens(text)
         self.n = len(kinds)
-        self.info = [_word_info(k, t) for k, t in zip(kinds, texts, strict=True)] + [None] * PAD
+        self.info = [word_info(k, t) for k, t in zip(kinds, texts, strict=True)] + [None] * PAD
         self.clause = _clauses(text, raws, starts, ends) + [-1] * PAD
         self.kind, self.text, self.raw = (x + [""] * PAD for x in (kinds, texts, raws))
         self.start, self.end = starts + [-10] * PAD, ends + [-20] * PAD
@@ -465,7 +468,9 @@ class _Reader:
 
     def weekday_day(self, i: int, weekday: int) -> Day:
         clause = self.clause[i]
-        return _weekday(self.today, weekday, clause in self.next_week, clause in self.today_said)
+        return weekday_date(
+            self.today, weekday, clause in self.next_week, clause in self.today_said
+        )
 
     # context, one pass each
 
@@ -558,7 +563,7 @@ class _Reader:
         if not self._looks_like_date(i, end, year):
             return 0
         day, month = int(self.raw[i]), int(self.raw[i + 2])
-        return self.add_day(i, end, _day_month(self.today, day, month, year))
+        return self.add_day(i, end, day_month(self.today, day, month, year))
 
     def _looks_like_date(self, i: int, end: int, year: str) -> bool:
         if not (self.is_num(i) and self.is_num(i + 2) and len(year) in (0, 2, 4)):
@@ -581,7 +586,7 @@ class _Reader:
         month = self.month_at(j)
         if month is None:
             return 0
-        return self.add_day(i, j + 1, _day_month(self.today, int(self.raw[i]), month))
+        return self.add_day(i, j + 1, day_month(self.today, int(self.raw[i]), month))
 
     def _day_of_month(self, i: int) -> int:
         """A day of the month: "ב-20 לחודש", "on the 20th" (not "the 3rd floor")."""
@@ -873,7 +878,7 @@ def _en_month(reader: _Reader, i: int) -> int:
     if month is None or not reader.is_num(j) or reader.raw[j + 1] in (":", "/", "."):
         return 0
     end = j + 2 if reader.text[j + 1] in ORDINALS and reader.glued(j) else j + 1
-    return reader.add_day(i, end, _day_month(reader.today, int(reader.raw[j]), month))
+    return reader.add_day(i, end, day_month(reader.today, int(reader.raw[j]), month))
 
 
 def _en_part(reader: _Reader, i: int) -> int:

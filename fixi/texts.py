@@ -460,6 +460,155 @@ def pro_customer_added(lead, text: str, files: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# --- to the pro: availability by message (Hebrew) --------------------------------------------
+
+
+@_in_hebrew
+def calendar_day(day) -> str:
+    """'יום שלישי 8/12': a day of the pro's calendar."""
+    # Translators: a Django date format (l: weekday, j: day, n: month number); escape with \
+    # letters meant literally.
+    return dateformat.format(day, pgettext("day in a pro's calendar", "l j/n"))
+
+
+@_in_hebrew
+def availability_buttons() -> tuple[tuple[str, str], ...]:
+    """Apply or cancel a change to the pro's calendar (also the words a pro may type)."""
+    return (
+        ("apply", pgettext("button to a pro", "Apply")),
+        ("cancel", pgettext("button to a pro", "Cancel")),
+    )
+
+
+@_in_hebrew
+def pro_availability_day(day, spans: list[str], count: int) -> str:
+    """One day of a change: 'יום שלישי 8/12: 08:00–12:00, 14:00–16:00 (6 חלונות)'."""
+    return npgettext(
+        "to a pro",
+        "%(day)s: %(times)s (%(count)s slot)",
+        "%(day)s: %(times)s (%(count)s slots)",
+        count,
+    ) % {"day": calendar_day(day), "times": ", ".join(spans), "count": count}
+
+
+@_in_hebrew
+def pro_availability_job(lead, slot_start) -> str:
+    """A booked job that a change to the calendar leaves where it is."""
+    name = lead.customer.first_name or pgettext("to a pro", "the customer")
+    return pgettext("to a pro", "• %(when)s, %(name)s, %(issue)s, at %(address)s, %(city)s") % {
+        **_place(lead),
+        "when": when(slot_start),
+        "name": name,
+    }
+
+
+def _untouched(jobs: list[str]) -> list[str]:
+    if not jobs:
+        return []
+    return [
+        "",
+        pgettext("to a pro", "Not touching:"),
+        *jobs,
+        pgettext(
+            "to a pro", "Booked jobs stay; to move one, arrange it with the customer or Fixi."
+        ),
+    ]
+
+
+@_in_hebrew
+def pro_availability_preview(action: str, days: list[str], jobs: list[str], replaced: bool) -> str:
+    """What a request will change, before the pro confirms it."""
+    if action == "open":
+        head = pgettext("to a pro", "🗓️ To open in your calendar:")
+    else:
+        head = pgettext("to a pro", "🗓️ To close in your calendar:")
+    lines = [head, *days, *_untouched(jobs)]
+    if replaced:
+        lines += ["", pgettext("to a pro", "Your earlier request that was waiting is cancelled.")]
+    lines += ["", pgettext("to a pro", "Go ahead?")]
+    return "\n".join(lines)
+
+
+@_in_hebrew
+def pro_availability_nothing(action: str, jobs: list[str]) -> str:
+    """A request that would change no slot (the booked jobs there are still listed)."""
+    if action == "open":
+        text = pgettext("to a pro", "Those hours are already open in your calendar.")
+    else:
+        text = pgettext("to a pro", "There's nothing free to close then.")
+    lines = [text, *_untouched(jobs), "", pgettext("to a pro", "Nothing was changed.")]
+    return "\n".join(lines)
+
+
+@_in_hebrew
+def pro_availability_done(action: str, changed: int, skipped: int) -> str:
+    if action == "open":
+        head = npgettext(
+            "to a pro",
+            "✅ Done: %(count)s slot opened in your calendar.",
+            "✅ Done: %(count)s slots opened in your calendar.",
+            changed,
+        )
+    else:
+        head = npgettext(
+            "to a pro",
+            "✅ Done: %(count)s slot closed in your calendar.",
+            "✅ Done: %(count)s slots closed in your calendar.",
+            changed,
+        )
+    lines = [head % {"count": changed}]
+    if skipped:
+        lines.append(
+            npgettext(
+                "to a pro",
+                "%(count)s slot had changed meanwhile (booked or changed already) and was left.",
+                "%(count)s slots had changed meanwhile (booked or changed already) and were left.",
+                skipped,
+            )
+            % {"count": skipped}
+        )
+    return "\n".join(lines)
+
+
+@_in_hebrew
+def pro_availability_cancelled() -> str:
+    return pgettext("to a pro", "Cancelled. Nothing was changed in your calendar.")
+
+
+@_in_hebrew
+def pro_availability_not_waiting(applied: bool) -> str:
+    """An answer to a request that was applied, cancelled or replaced already."""
+    if applied:
+        return pgettext("to a pro", "This change has already been made ✔️")
+    return pgettext(
+        "to a pro",
+        "This request is no longer waiting (it was cancelled or replaced); nothing was changed.",
+    )
+
+
+@_in_hebrew
+def pro_availability_ask(problem: str, max_days: int) -> str:
+    """A request Fixi will not guess: which day, which hours."""
+    questions = {
+        "no_day": pgettext("to a pro", "Which day? Nothing was changed."),
+        "unreadable": pgettext(
+            "to a pro", "We couldn't read the days or hours exactly, so nothing was changed."
+        ),
+        "past": pgettext("to a pro", "That day has already passed. Which day did you mean?"),
+        "too_long": pgettext(
+            "to a pro", "That's more than %(days)s days at once; please send shorter ranges."
+        )
+        % {"days": max_days},
+        "hours": pgettext("to a pro", "Which hours exactly? Nothing was changed."),
+    }
+    examples = pgettext(
+        "to a pro",
+        'For example: "block tomorrow", "not available today after 14:00", '
+        '"vacation 20-24/12", "open Friday 8-12".',
+    )
+    return f"{questions[problem]}\n{examples}"
+
+
 # --- to the admin (Hebrew) -------------------------------------------------------------------
 
 

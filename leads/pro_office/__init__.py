@@ -11,4 +11,9 @@ answers anything else with the help list.
 def commands() -> list:
     """The office's handlers, in the order they are tried (imported here, not at module
     level, because they use leads.pro_conversation's job functions)."""
-    return []
+    # One import and one entry a line, so each command is added or moved on its own.
+    import leads.pro_office.availability
+
+    return [
+        leads.pro_office.availability.handle,  # first: a pending "1" / "2" is its answer
+    ]

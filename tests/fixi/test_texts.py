@@ -222,6 +222,17 @@ HEBREW_ONLY = {
         ("notAuthorized", TUESDAY, TUESDAY + dt.timedelta(hours=2)),
         ["notAuthorized", "10:00", "12:00"],
     ),
+    # availability by message
+    "calendar_day": ((TUESDAY.date(),), ["יום שלישי 8/12"]),
+    "availability_buttons": ((), ["אישור", "ביטול"]),
+    "pro_availability_day": ((TUESDAY.date(), ["08:00–12:00"], 4), ["8/12", "08:00–12:00", "4"]),
+    "pro_availability_job": ((LEAD, TUESDAY), ["Dana", "Herzl 12", "חיפה", "10:00"]),
+    "pro_availability_preview": (("close", ["day line"], ["job line"], True), ["job line"]),
+    "pro_availability_nothing": (("open", ["job line"]), ["job line"]),
+    "pro_availability_done": (("close", 3, 2), ["3", "2"]),
+    "pro_availability_cancelled": ((), []),
+    "pro_availability_not_waiting": ((True,), []),
+    "pro_availability_ask": (("too_long", 31), ["31", "פתח שישי 8-12"]),
 }
 NOT_TEXTS = {"city_name", "price_lines"}  # data from the database, the same in any language
 
