@@ -39,9 +39,16 @@ def _missing_manifest() -> Path | None:
     """The static files manifest the storage needs and cannot find, or None."""
     storage = storages["staticfiles"]
     if not isinstance(storage, ManifestFilesMixin):
-        return None  # DEBUG serves the files as they are
-    manifest = Path(settings.STATIC_ROOT) / storage.manifest_name
-    return None if manifest.exists() else manifest
+        return None  # DEBUG serves the files as they are, with no manifest
+    if storage.manifest_storage.exists(storage.manifest_name):
+        return None
+    return Path(storage.manifest_storage.path(storage.manifest_name))
+
+
+# Django runs deploy=True checks only under `check --deploy`, and the others always (under
+# --deploy too). So the missing manifest is a warning for `check`, `migrate` and runserver,
+# where a local run without collected files may be intended, and also an error under
+# --deploy, which makes that command fail.
 
 
 @register(Tags.staticfiles)

@@ -18,6 +18,8 @@ PERIODIC_JOBS: dict[str, tuple[str, int]] = {
     "SOS report to the admin": ("leads.sos_report", 600),
     "Stale jobs: follow up after the slot": ("leads.stale_jobs", 600),
     "Customer reminders (day before, 2 hours before)": ("leads.reminders", 300),
+    # Every 5 minutes; each pro's agenda at most once a day, at the pro's own hour.
+    "Pros' daily agenda": ("leads.pro_agendas", 300),
 }
 
 

@@ -19,6 +19,7 @@ words, city names) live with the code that reads them; only the words Fixi says 
 
 import functools
 import inspect
+from urllib.parse import quote
 
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
@@ -398,14 +399,27 @@ def pro_no_active_job() -> str:
 
 
 @_in_hebrew
-def pro_help() -> str:
-    return pgettext(
+def pro_help(not_understood: bool = False) -> str:
+    """Everything a pro can write, one command a line; after a message Fixi did not
+    understand, that comes first (the message is in the managers' inbox too)."""
+    commands = pgettext(
         "to a pro",
-        "I didn't understand 🙂 You can reply:\n"
-        "approve / reject – to a new job\n"
-        "on my way – when you set out to the customer\n"
-        "done – when the job is finished",
+        "What you can write to me:\n"
+        "✅ approve / reject – a new job (or its number)\n"
+        "🚐 on my way – when you set out\n"
+        "✔️ done 450 – the job is finished, with the price you charged\n"
+        "💬 quote 450 [service] – a price offer to the customer\n"
+        "📋 today / tomorrow / this week – your jobs\n"
+        "🚫 block tomorrow · not available today after 14:00 – close times\n"
+        "🌴 vacation 20-24/12 – days off\n"
+        "🟢 open friday 8-12 – open times\n"
+        "⏸️ break – no new jobs · back – new jobs again\n"
+        "❓ help – this list",
     )
+    if not not_understood:
+        return commands
+    head = pgettext("to a pro", "I didn't understand 🙂 I've passed your message to the Fixi team.")
+    return f"{head}\n\n{commands}"
 
 
 @_in_hebrew
@@ -458,6 +472,121 @@ def pro_customer_added(lead, text: str, files: list[dict]) -> str:
     if links:
         lines.append(pgettext("to a pro", "Files: %(links)s") % {"links": links})
     return "\n".join(lines)
+
+
+# --- to the pro: the office on WhatsApp (Hebrew) ----------------------------------------------
+
+AGENDA_SUMMARY_CHARS = 120
+
+
+def _job_address(lead) -> str:
+    """The address with the city in Hebrew, once (the customer often wrote the city too)."""
+    city = city_name(lead)
+    parts = [part for part in (lead.full_address, city) if part]
+    if len(parts) == 2 and parts[1] in parts[0]:
+        return parts[0]
+    return ", ".join(parts)
+
+
+def _waze_link(address: str) -> str:
+    return f"https://waze.com/ul?q={quote(address, safe='')}&navigate=yes"
+
+
+def _whatsapp_link(customer) -> str:
+    return f"https://wa.me/{customer.chat_id.partition('@')[0]}"
+
+
+def _agenda_day(day) -> str:
+    # Translators: a Django date format (l: weekday, j: day, n: month number).
+    return dateformat.format(day, pgettext("day in a pro's agenda", "l j/n"))
+
+
+def _agenda_job(number: int, lead) -> list[str]:
+    """One job in a few short lines: a pro reads them between two jobs."""
+    name = lead.customer.first_name or pgettext("to a pro", "the customer")
+    lines = [f"{number}) {timezone.localtime(lead.appointment_time):%H:%M} · {name}"]
+    address = _job_address(lead)
+    if address:
+        lines += [f"📍 {address}", f"🧭 {_waze_link(address)}"]
+    issue = issue_label(lead.issue_type) or pgettext("to a pro", "a job")
+    summary = (lead.summary or "").strip()[:AGENDA_SUMMARY_CHARS]
+    lines.append(f"🔧 {issue} – {summary}" if summary else f"🔧 {issue}")
+    if lead.urgent:
+        lines.append(pgettext("to a pro", "🚨 Urgent"))
+    if lead.status == "booked":  # the phone only once the pro took the job
+        lines.append(f"📞 {_whatsapp_link(lead.customer)}")
+    else:
+        lines.append(pgettext("to a pro", "⏳ Waiting for your approval"))
+    return lines
+
+
+@_in_hebrew
+def pro_agenda(span: str, days: list) -> str:
+    """The pro's jobs in time order, `days` as [(date, [lead, ...])] with at least one
+    job; `span` is "today", "tomorrow" or "week" (the next seven days, day by day)."""
+    count = sum(len(jobs) for _day, jobs in days)
+    heads = {
+        "today": pgettext("to a pro", "📋 Your jobs today, %(day)s (%(count)s):"),
+        "tomorrow": pgettext("to a pro", "📋 Your jobs tomorrow, %(day)s (%(count)s):"),
+        "week": pgettext("to a pro", "📋 Your jobs this coming week (%(count)s):"),
+    }
+    lines = [heads[span] % {"day": _agenda_day(days[0][0]), "count": count}]
+    for day, jobs in days:
+        if span == "week":
+            lines += ["", f"*{_agenda_day(day)}*"]
+        for number, lead in enumerate(jobs, 1):
+            lines += ["", *_agenda_job(number, lead)]
+    lines += ["", pgettext("to a pro", 'More: "tomorrow", "this week". All commands: "help".')]
+    return "\n".join(lines)
+
+
+@_in_hebrew
+def pro_agenda_empty(span: str) -> str:
+    empty = {
+        "today": pgettext("to a pro", "You have no jobs today 🙂"),
+        "tomorrow": pgettext("to a pro", "You have no jobs tomorrow 🙂"),
+        "week": pgettext("to a pro", "You have no jobs this coming week 🙂"),
+    }
+    return empty[span]
+
+
+@_in_hebrew
+def pro_paused(jobs: int) -> str:
+    """The pro wrote "break": no new jobs; the jobs the pro has stay."""
+    if jobs:
+        kept = npgettext(
+            "to a pro",
+            "Your %(count)s open job stays as it is.",
+            "Your %(count)s open jobs stay as they are.",
+            jobs,
+        ) % {"count": jobs}
+    else:
+        kept = pgettext("to a pro", "Jobs you already have stay as they are.")
+    return "\n".join(
+        [
+            pgettext("to a pro", "⏸️ You're on a break: no new jobs will come to you."),
+            kept,
+            pgettext("to a pro", 'When you\'re back, write "back".'),
+        ]
+    )
+
+
+@_in_hebrew
+def pro_already_paused(since) -> str:
+    return pgettext(
+        "to a pro",
+        'You\'re already on a break since %(when)s.\nTo get new jobs again, write "back".',
+    ) % {"when": when(since)}
+
+
+@_in_hebrew
+def pro_resumed() -> str:
+    return pgettext("to a pro", "▶️ Welcome back! New jobs will come to you again.")
+
+
+@_in_hebrew
+def pro_not_paused() -> str:
+    return pgettext("to a pro", "You're not on a break: new jobs come to you as usual.")
 
 
 # --- to the pro: availability by message (Hebrew) --------------------------------------------

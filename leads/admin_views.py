@@ -38,6 +38,7 @@ from fixi.links import safe_url
 from leads import manager_actions
 from leads.assignment import AssignmentError, excluded_pro_ids
 from leads.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
+from leads.pro_office.help import not_understood_recently
 from messaging import notifications
 from messaging.greenapi import MAX_MESSAGE_CHARS
 from messaging.models import InboundMessage, MessageKind, OutboundMessage, OutboundStatus, Subtype
@@ -546,6 +547,9 @@ class InboxView(UnfoldModelAdminViewMixin, TemplateView):
                 "page": page,
                 "rows": [InboxRow(lead, last_message(lead.customer)) for lead in page],
                 "paused_only": paused_only,
+                # Pros' messages Fixi did not understand: the pro got the list of commands,
+                # but may have asked something only a person can answer.
+                "pro_messages": list(not_understood_recently()),
             }
         )
         return context

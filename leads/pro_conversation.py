@@ -1,4 +1,5 @@
-"""What pros write on WhatsApp: approve or reject a job, "בדרך" (on my way), "סיימתי" (done).
+"""What pros write on WhatsApp: approve or reject a job, "בדרך" (on my way), "סיימתי" (done),
+the office's commands (leads.pro_office), and for anything else the list of commands.
 
 Only the current assignee's first answer counts. Approve and reject are conditional
 transitions that name the pro, so a press after the lead moved to someone else, or a
@@ -15,6 +16,7 @@ from django.utils import timezone
 from fixi import texts
 from leads import assignment, lifecycle
 from leads.models import Actor, ExclusionReason, Lead, LeadStatus
+from leads.pro_office import help as pro_help
 from messaging import outbox
 from messaging.choices import answered_buttons, plain_text
 from pros import routing
@@ -49,8 +51,7 @@ def handle(message, pro: Pro, now=None) -> str:
         return on_the_way(pro, now=now)
     if word in DONE:
         return done(pro, now=now)
-    _tell_pro(pro, texts.pro_help(), "pro:help")
-    return "pro_unknown"
+    return pro_help.not_understood(message, pro, now)
 
 
 def _tell_pro(pro: Pro, text: str, topic: str) -> None:

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from leads import monitors
 from leads.conversation import process_inbound
+from leads.pro_office import agenda
 
 
 @shared_task(name="leads.process_inbound_message")
@@ -29,3 +30,8 @@ def stale_jobs() -> str:
 @shared_task(name="leads.reminders")
 def reminders() -> str:
     return str(monitors.send_reminders())
+
+
+@shared_task(name="leads.pro_agendas")
+def pro_agendas() -> str:
+    return str(agenda.send_due())

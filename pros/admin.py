@@ -5,7 +5,8 @@ from django.db.models import Count, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +18,11 @@ from unfold.forms import BaseDialogForm
 from fixi.models import BusinessSettings
 from leads.calendar import rotate_token
 from leads.models import OPEN_STATUSES, Lead
+from leads.pro_office import agenda
 from pros.models import City, PriceItem, Pro, ProTrade, ServiceArea
 
 RECENT_LEADS = 10
+RECENT_COMMANDS = 15
 
 
 class PriceItemInline(TabularInline):
@@ -76,7 +79,7 @@ class RecentLeadInline(TabularInline):
 
 @admin.register(Pro)
 class ProAdmin(ModelAdmin):
-    list_display = ["name", "phone", "active", "rating", "review_count", "load_vs_cap"]
+    list_display = ["name", "phone", "active", "on_break", "rating", "review_count", "load_vs_cap"]
     list_editable = ["active"]
     list_filter = ["active", "trades__trade", "cities"]
     search_fields = ["name", "phone"]
@@ -86,6 +89,7 @@ class ProAdmin(ModelAdmin):
         (None, {"fields": ["name", "phone", "chat_id", "active"]}),
         (_("Voice"), {"fields": ["persona", "tone"]}),
         (_("Work"), {"fields": ["working_hours", "max_load", "load_vs_cap", "last_assigned_at"]}),
+        (_("Office on WhatsApp"), {"fields": ["on_break", "agenda_time", "agenda_sent_on"]}),
         (
             _("Reputation"),
             {
@@ -103,8 +107,12 @@ class ProAdmin(ModelAdmin):
         "load_vs_cap",
         "last_assigned_at",
         "all_leads",
+        "on_break",  # the pro's own: "הפסקה" / "חזרתי"
+        "agenda_sent_on",
     ]
     inlines = [ProTradeInline, ServiceAreaInline, PriceItemInline, RecentLeadInline]
+    # Under the form: the agenda as the pro reads it, the calendar feed, the pro's commands.
+    change_form_outer_after_template = "admin/pros/pro/office.html"
 
     def get_queryset(self, request):
         # The cap each pro is held to: its own, or the business's default.
@@ -120,6 +128,27 @@ class ProAdmin(ModelAdmin):
             full = '<strong class="text-red-600">{} / {}</strong>'
             return format_html(full, pro.current_load, cap)
         return f"{pro.current_load} / {cap}"
+
+    @display(description=_("on a break"), label={True: "warning", False: "success"})
+    def on_break(self, pro):
+        if pro.paused_at is None:
+            return False, _("Taking new jobs")
+        since = formats.date_format(timezone.localtime(pro.paused_at), "SHORT_DATETIME_FORMAT")
+        return True, _("On a break since %(since)s") % {"since": since}
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        pro = self.get_object(request, unquote(object_id))
+        if pro is not None:
+            extra_context = {**(extra_context or {}), **self._office(request, pro)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _office(self, request, pro) -> dict:
+        titles = {"today": _("Today"), "tomorrow": _("Tomorrow")}
+        return {
+            "agenda_previews": [(titles[span], text) for span, text in agenda.preview(pro)],
+            "calendar_feed_url": calendar_feed_url(request, pro),
+            "recent_commands": pro.commands.select_related("lead")[:RECENT_COMMANDS],
+        }
 
     @display(description=_("leads"))
     def all_leads(self, pro):
@@ -231,6 +260,15 @@ def _open_leads(pros) -> dict:
         .order_by()
     )
     return {row["pro"]: row["open"] for row in rows}
+
+
+def calendar_feed_url(request, pro) -> str | None:
+    """The pro's calendar feed as a full URL, or None where the feed is not served."""
+    try:
+        path = reverse("pro-calendar", kwargs={"token": pro.calendar_token})
+    except NoReverseMatch:
+        return None
+    return request.build_absolute_uri(path)
 
 
 @admin.register(City)

@@ -1,6 +1,7 @@
 """Routing: which pro gets a job, and a place in that pro's load claimed without locks.
 
-Eligible: active, serves the city, does the trade, under the load cap, not excluded.
+Eligible: active, not paused (a pro who wrote "הפסקה" takes no new jobs until "חזרתי"),
+serves the city, does the trade, under the load cap, not excluded.
 Order: smoothed rating (highest first), then current load (lowest), then who was assigned
 least recently (never assigned first), then id, so two runs over the same data agree.
 
@@ -70,12 +71,17 @@ def _serving(city_id, trade: str) -> QuerySet:
     return Pro.objects.filter(active=True, service_areas__city_id=city_id, trades__trade=trade)
 
 
+def _available(city_id, trade: str) -> QuerySet:
+    """Serving pros who take new jobs now: not on a break ("הפסקה")."""
+    return _serving(city_id, trade).filter(paused_at__isnull=True)
+
+
 def eligible_pros(city_id, trade: str, excluded_ids=(), *, default_cap: int | None = None):
     """Pros who can take a job now, best first, annotated with `smoothed` and `cap`."""
     if default_cap is None:
         default_cap = _default_cap()
     return (
-        _serving(city_id, trade)
+        _available(city_id, trade)
         .filter(_under_cap(default_cap))
         .exclude(pk__in=list(excluded_ids))
         .annotate(smoothed=smoothed_rating(), cap=Coalesce("max_load", Value(default_cap)))
@@ -88,11 +94,20 @@ def eligible_pros(city_id, trade: str, excluded_ids=(), *, default_cap: int | No
     )
 
 
-def claim_pro(pro_id, now: datetime | None = None, *, default_cap: int | None = None) -> bool:
-    """Take one place in the pro's load; False when the pro is full or inactive."""
+def claim_pro(
+    pro_id,
+    now: datetime | None = None,
+    *,
+    default_cap: int | None = None,
+    skip_paused: bool = False,
+) -> bool:
+    """Take one place in the pro's load; False when the pro is full or inactive, or with
+    `skip_paused` on a break. Routing skips paused pros, including one who paused between
+    the candidates' read and this claim; a manager who names a pro may still choose one."""
     if default_cap is None:
         default_cap = _default_cap()
-    claimed = Pro.objects.filter(_under_cap(default_cap), pk=pro_id, active=True).update(
+    available = Q(paused_at__isnull=True) if skip_paused else Q()
+    claimed = Pro.objects.filter(_under_cap(default_cap), available, pk=pro_id, active=True).update(
         current_load=F("current_load") + 1, last_assigned_at=now or timezone.now()
     )
     return claimed == 1
@@ -120,7 +135,7 @@ def route(city_id, trade: str, excluded_ids=(), now: datetime | None = None) -> 
         page = list(candidates.exclude(pk__in=seen)[:CANDIDATE_PAGE])
         considered += page
         for pro in page:
-            if claim_pro(pro.pk, now, default_cap=default_cap):
+            if claim_pro(pro.pk, now, default_cap=default_cap, skip_paused=True):
                 reason = _reason(city_id, trade, considered, taken, excluded_ids)
                 reason["chosen"] = {"id": str(pro.pk), "name": pro.name}
                 reason["why"] = _why(pro, considered)
@@ -182,7 +197,10 @@ def _why_nobody(city_id, trade, excluded_ids, default_cap, taken) -> str:
     serving = _serving(city_id, trade)
     if not serving.exists():
         return f"No active pro serves {where}."
-    free = serving.filter(_under_cap(default_cap))
+    available = _available(city_id, trade)
+    if not available.exists():
+        return f"All active pros who serve {where} are on a break (paused)."
+    free = available.filter(_under_cap(default_cap))
     if not free.exists():
         return f"All active pros who serve {where} are at their load cap."
     if not free.exclude(pk__in=list(excluded_ids)).exists():

@@ -48,6 +48,11 @@ def day_off_reason(day: dt.date, rest_days: dict[dt.date, str]) -> str:
     return rest_days.get(day, "")
 
 
+def rest_day(day: dt.date) -> str:
+    """Why `day` is a day off ("Shabbat" or the holiday's name), or "" for a working day."""
+    return day_off_reason(day, _rest_days(day, day))
+
+
 def _windows(pro, day, start, end):
     """The working windows of one day: the given hours, or the pro's own."""
     if start and end:

@@ -33,6 +33,12 @@ HERMETIC_ENV = {
     "GEMINI_BASE_URL": "",
     "CLOUDINARY_URL": "",
     "ADMIN_WHATSAPP": "",
+    # The original deployment's names, read as aliases (fixi/settings.py, ensure_admin).
+    "MONGO_URI": "",
+    "CLOUDINARY_CLOUD_NAME": "",
+    "CLOUDINARY_API_KEY": "",
+    "CLOUDINARY_API_SECRET": "",
+    "ADMIN_PASSWORD": "",
     "TIME_ZONE": "Asia/Jerusalem",
     "LOG_LEVEL": "WARNING",
     # Each message is its own turn unless a test sets a quiet window (tests/leads/test_turns.py);

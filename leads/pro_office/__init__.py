@@ -12,8 +12,14 @@ def commands() -> list:
     """The office's handlers, in the order they are tried (imported here, not at module
     level, because they use leads.pro_conversation's job functions)."""
     # One import and one entry a line, so each command is added or moved on its own.
+    import leads.pro_office.agenda
     import leads.pro_office.availability
+    import leads.pro_office.help
+    import leads.pro_office.pause
 
     return [
         leads.pro_office.availability.handle,  # first: a pending "1" / "2" is its answer
+        leads.pro_office.help.handle,
+        leads.pro_office.pause.handle,
+        leads.pro_office.agenda.handle,
     ]

@@ -233,6 +233,16 @@ HEBREW_ONLY = {
     "pro_availability_cancelled": ((), []),
     "pro_availability_not_waiting": ((True,), []),
     "pro_availability_ask": (("too_long", 31), ["31", "פתח שישי 8-12"]),
+    # the pro's agenda and break
+    "pro_agenda": (
+        ("today", [(TUESDAY.date(), [make_lead(appointment_time=TUESDAY)])]),
+        ["10:00", "Dana", "Herzl 12, חיפה", "waze.com", "wa.me/972501234567"],
+    ),
+    "pro_agenda_empty": (("week",), []),
+    "pro_paused": ((2,), ["2"]),
+    "pro_already_paused": ((TUESDAY,), ["10:00"]),
+    "pro_resumed": ((), []),
+    "pro_not_paused": ((), []),
 }
 NOT_TEXTS = {"city_name", "price_lines"}  # data from the database, the same in any language
 

@@ -1,7 +1,9 @@
 """`manage.py ensure_admin`: make sure someone can log in to the admin.
 
-- DJANGO_SUPERUSER_USERNAME and DJANGO_SUPERUSER_PASSWORD set (compose, production):
-  that superuser is created, or its password and rights are reset to match.
+- DJANGO_SUPERUSER_PASSWORD set (compose, production): the superuser named by
+  DJANGO_SUPERUSER_USERNAME (default "admin") is created, or its password and rights are
+  reset to match. ADMIN_PASSWORD, the original deployment's name, is read as an alias of
+  DJANGO_SUPERUSER_PASSWORD; both set to different passwords is refused.
 - Otherwise, if any superuser exists, nothing changes.
 - Otherwise (a fresh `make run`): user "admin" with a generated password, written to
   var/admin-login.txt (owner-only) and printed once.
@@ -43,13 +45,25 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _password_from_environment() -> str:
+    """DJANGO_SUPERUSER_PASSWORD, else its alias ADMIN_PASSWORD; never one of two that differ."""
+    password = os.environ.get("DJANGO_SUPERUSER_PASSWORD", "")
+    aliased = os.environ.get("ADMIN_PASSWORD", "")
+    if password and aliased and password != aliased:
+        raise CommandError(
+            "DJANGO_SUPERUSER_PASSWORD and ADMIN_PASSWORD are both set, to different "
+            "passwords. ADMIN_PASSWORD is read as another name for DJANGO_SUPERUSER_PASSWORD: "
+            "remove one of them."
+        )
+    return password or aliased
+
+
 class Command(BaseCommand):
     help = "Ensure an admin superuser exists (from the environment, or generated once)."
 
     def handle(self, *args, **options):
-        username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "").strip()
-        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD", "")
-        if username and password:
+        if password := _password_from_environment():
+            username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "").strip() or DEFAULT_USERNAME
             self._from_environment(username, password)
         elif (existing := self._first_superuser()) is not None:
             self.stdout.write(
