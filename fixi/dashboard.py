@@ -18,7 +18,18 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDay
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +37,7 @@ from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 from fixi.models import BusinessSettings, Heartbeat
-from leads.models import Lead, LeadStatus, SosReport
+from leads.models import Lead, LeadStatus, QuoteStatus, SosReport
 from messaging.events import AUTHORIZED, instance_state
 from messaging.models import InboundMessage, OutboundMessage, OutboundStatus, ProcessingState
 from pros.models import Pro
@@ -53,6 +64,8 @@ S = LeadStatus
 # not know, so they count among the leads and nowhere further down the funnel.
 CONTACTED_OR_LATER = {S.CONTACTED, S.AWAITING_PRO, S.UNASSIGNED, S.BOOKED, S.COMPLETED}
 BOOKED_OR_LATER = {S.BOOKED, S.COMPLETED}
+# A quote counts as takings while nothing better is known, unless the customer declined it.
+COUNTED_QUOTES = [QuoteStatus.NONE, QuoteStatus.SENT, QuoteStatus.ACCEPTED]
 
 # Chart.js takes colours as CSS; unfold resolves var(--color-...) from its theme.
 STATUS_COLOURS = {
@@ -188,8 +201,13 @@ def funnel(counts: dict) -> list[dict]:
 
 
 def revenue(since: dt.datetime, week_from: dt.datetime, today_from: dt.datetime) -> dict:
-    """Completed jobs and their takings: the final price, or the quote when none was set."""
-    price = Coalesce("final_price", "quoted_price")
+    """Completed jobs and their takings: the final price, or the quote when none was set
+    (unless the customer declined that quote)."""
+    quote = Case(
+        When(quote_status__in=COUNTED_QUOTES, then=F("quoted_price")),
+        output_field=DecimalField(max_digits=9, decimal_places=2),
+    )
+    price = Coalesce("final_price", quote)
     this_week = Q(completed_at__gte=week_from)
     totals = Lead.objects.filter(status=S.COMPLETED, completed_at__gte=since).aggregate(
         recent=Sum(price),

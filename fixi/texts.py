@@ -1054,3 +1054,193 @@ def ask_day_again(problem: str, language: str) -> str:
             "is perfect."
         )
     return _("Sorry, I didn't catch the day – which day and roughly what time would suit you?")
+
+
+# --- quotes, prices and receipts (leads.pro_office.prices) -------------------------------------
+
+
+def shekels(amount) -> str:
+    """₪450, ₪1,200, ₪12.50: whole shekels without agorot, agorot when there are some."""
+    if amount == amount.to_integral_value():
+        return f"₪{amount:,.0f}"
+    return f"₪{amount:,.2f}"
+
+
+def _customer_name(lead) -> str:
+    return lead.customer.first_name or pgettext("to a pro", "the customer")
+
+
+def _job_line(lead) -> str:
+    """'Dana (plumbing, 10 Herzl St, Haifa)': which job, for a pro with several."""
+    known = (issue_label(lead.issue_type), lead.full_address, city_name(lead))
+    place = ", ".join(part for part in known if part)
+    name = _customer_name(lead)
+    return f"{name} ({place})" if place else name
+
+
+@_in_hebrew
+def pro_quote_sent(lead, amount, service: str) -> str:
+    text = pgettext(
+        "to a pro", "💬 Your quote of %(price)s was sent to %(job)s. We'll tell you their answer."
+    ) % {"price": shekels(amount), "job": _job_line(lead)}
+    if service:
+        text += "\n" + pgettext("to a pro", "Service: %(service)s") % {"service": service}
+    return text
+
+
+@_in_hebrew
+def pro_job_button(lead, slot_start) -> str:
+    """A job's button (at most 25 characters): the customer's first name and the visit."""
+    name = (lead.customer.first_name or issue_label(lead.issue_type))[:10]
+    return f"{name} {slot_label(slot_start)}" if slot_start else name
+
+
+@_in_hebrew
+def pro_quote_which_job(amount, jobs: list, more: bool) -> str:
+    """`jobs` as [(lead, slot start)], in the order of the buttons."""
+    head = pgettext("to a pro", "Which job is the %(price)s quote for?")
+    lines = [head % {"price": shekels(amount)}]
+    for number, (lead, start) in enumerate(jobs, 1):
+        visit = f" · {slot_label(start)}" if start else ""
+        lines.append(f"{number}) {_job_line(lead)}{visit}")
+    if more:
+        lines.append(
+            pgettext(
+                "to a pro",
+                "These are your nearest jobs. For another one, reply to that job's message "
+                'with "quote" and the amount.',
+            )
+        )
+    return "\n".join(lines)
+
+
+@_in_hebrew
+def pro_quote_choice_stale() -> str:
+    return pgettext(
+        "to a pro", 'That choice is no longer open. To send a quote, write "quote" and the amount.'
+    )
+
+
+@_in_hebrew
+def pro_quote_accepted(lead, amount) -> str:
+    return pgettext("to a pro", "✅ %(job)s approved your quote of %(price)s.") % {
+        "job": _job_line(lead),
+        "price": shekels(amount),
+    }
+
+
+@_in_hebrew
+def pro_quote_declined(lead, amount) -> str:
+    return pgettext(
+        "to a pro",
+        '❌ %(job)s declined your quote of %(price)s. To send another, write "quote" and the '
+        "amount.",
+    ) % {"job": _job_line(lead), "price": shekels(amount)}
+
+
+@_in_hebrew
+def pro_amount_unclear(written: str, example: str) -> str:
+    """An amount that could be read more than one way (a range, an estimate, digits
+    apart, two numbers): asked again, never guessed."""
+    return pgettext(
+        "to a pro",
+        'I couldn\'t read one amount in "%(written)s". Please write one amount in digits, '
+        "for example: %(example)s",
+    ) % {"written": written.strip()[:80], "example": example}
+
+
+@_in_hebrew
+def pro_ask_final_price(lead, quoted) -> str:
+    text = pgettext(
+        "to a pro", "How much did you charge for the job at %(job)s? Write the amount, e.g. 450."
+    ) % {"job": _job_line(lead)}
+    if quoted is not None:
+        was = pgettext("to a pro", "(Your quote was %(price)s.)")
+        text += "\n" + was % {"price": shekels(quoted)}
+    return text
+
+
+@_in_hebrew
+def pro_done_with_price(amount) -> str:
+    return pgettext(
+        "to a pro",
+        "Well done! The job is marked as completed ✔️ We recorded %(price)s and sent the "
+        "customer a receipt.",
+    ) % {"price": shekels(amount)}
+
+
+@_in_hebrew
+def pro_final_price_recorded(lead, amount) -> str:
+    return pgettext(
+        "to a pro", "Recorded: %(price)s for the job at %(job)s. The customer got a receipt 🧾"
+    ) % {"price": shekels(amount), "job": _job_line(lead)}
+
+
+@_in_hebrew
+def pro_price_already_recorded(lead, amount) -> str:
+    return pgettext(
+        "to a pro", "The price for the job at %(job)s was already recorded: %(price)s."
+    ) % {"job": _job_line(lead), "price": shekels(amount)}
+
+
+@_to_customer
+def quote_offer(pro, amount, service: str, language: str) -> str:
+    if service:
+        text = _("💬 %(pro)s sent you a quote: %(price)s for %(service)s.")
+    else:
+        text = _("💬 %(pro)s sent you a quote for the job: %(price)s.")
+    question = _("Do you approve?")
+    return f"{text % {'pro': pro.name, 'price': shekels(amount), 'service': service}}\n{question}"
+
+
+@_to_customer
+def quote_buttons(language: str) -> tuple[tuple[str, str], ...]:
+    """The quote's answers (keys); the words are also what a customer may type."""
+    return (
+        ("quote_accept", pgettext("quote button", "Approve")),
+        ("quote_decline", pgettext("quote button", "Decline")),
+    )
+
+
+@_to_customer
+def quote_accepted_reply(pro, language: str) -> str:
+    return _("Thanks! We've told %(pro)s that you approved the quote 👍") % {"pro": pro.name}
+
+
+@_to_customer
+def quote_declined_reply(pro, language: str) -> str:
+    return _(
+        "Got it, we've told %(pro)s that you declined the quote. %(pro)s may get back to you "
+        "with another one."
+    ) % {"pro": pro.name}
+
+
+@_to_customer
+def quote_already_answered(accepted: bool, language: str) -> str:
+    if accepted:
+        return _("You've already approved this quote 👍")
+    return _("You've already declined this quote.")
+
+
+@_to_customer
+def quote_replaced(language: str) -> str:
+    return _("That quote has been replaced by a newer one: please answer the latest quote.")
+
+
+@_to_customer
+def receipt(service: str, amount, pro, day, language: str) -> str:
+    """A short receipt: what was done, for how much, by whom and when."""
+    lines = [_("🧾 Receipt")]
+    if service:
+        lines.append(_("Service: %(service)s") % {"service": service})
+    lines += [
+        _("Price: %(price)s") % {"price": shekels(amount)},
+        _("Pro: %(pro)s") % {"pro": pro.name},
+        _("Date: %(date)s") % {"date": f"{day:%d/%m/%Y}"},
+    ]
+    return "\n".join(lines)
+
+
+@_to_customer
+def rating_prompt(language: str) -> str:
+    return _("How was it? Reply with a number from 1 (poor) to 5 (excellent).")

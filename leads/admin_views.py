@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
 from unfold.forms import BaseDialogForm
 from unfold.views import UnfoldModelAdminViewMixin
@@ -37,7 +37,7 @@ from fixi import texts
 from fixi.links import safe_url
 from leads import manager_actions
 from leads.assignment import AssignmentError, excluded_pro_ids
-from leads.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus
+from leads.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus, QuoteStatus
 from leads.pro_office.help import not_understood_recently
 from messaging import notifications
 from messaging.greenapi import MAX_MESSAGE_CHARS
@@ -372,8 +372,24 @@ def _csv_row(lead: Lead, language: str) -> list[str]:
         _cell(lead.pro.name if lead.pro else ""),
         local(lead.created_at),
         _("yes") if lead.urgent else "",
+        _amount(lead.quoted_price),
+        str(QUOTE_LABELS.get(lead.quote_status, "")),
+        _amount(lead.final_price),
         str(lead.pk),
     ]
+
+
+# The quote's answer in the export ("Declined" alone is the pro's word in the admin).
+QUOTE_LABELS = {
+    QuoteStatus.SENT: pgettext_lazy("quote in the CSV export", "Sent"),
+    QuoteStatus.ACCEPTED: pgettext_lazy("quote in the CSV export", "Accepted"),
+    QuoteStatus.DECLINED: pgettext_lazy("quote in the CSV export", "Declined"),
+}
+
+
+def _amount(value) -> str:
+    """A price as a plain number (450.00), so a spreadsheet can add the column up."""
+    return "" if value is None else f"{value:.2f}"
 
 
 def csv_headers() -> list[str]:
@@ -388,6 +404,9 @@ def csv_headers() -> list[str]:
         _("Pro"),
         _("Created"),
         _("Urgent"),
+        _("Quoted price (₪)"),
+        _("Quote"),
+        _("Final price (₪)"),
         _("Lead id"),
     ]
 

@@ -140,7 +140,7 @@ def _not_counted(lead: Lead, pro: Pro, answer: str) -> str:
     return "pro_answer_ignored"
 
 
-def _current_job(pro: Pro) -> Lead | None:
+def current_job(pro: Pro) -> Lead | None:
     """The pro's booked job that comes first (one in progress before one tomorrow)."""
     return (
         Lead.objects.select_related("customer", "city", "pro")
@@ -152,7 +152,7 @@ def _current_job(pro: Pro) -> Lead | None:
 
 def on_the_way(pro: Pro, now=None) -> str:
     now = now or timezone.now()
-    lead = _current_job(pro)
+    lead = current_job(pro)
     if lead is None:
         _tell_pro(pro, texts.pro_no_active_job(), "pro:status")
         return "pro_no_job"
@@ -169,7 +169,7 @@ def on_the_way(pro: Pro, now=None) -> str:
 
 
 def done(pro: Pro, now=None) -> str:
-    lead = _current_job(pro)
+    lead = current_job(pro)
     if lead is None or not complete(lead, actor=Actor.PRO, actor_name=pro.name, now=now):
         _tell_pro(pro, texts.pro_no_active_job(), "pro:status")
         return "pro_no_job"
@@ -183,15 +183,22 @@ def complete(
     actor_name: str = "",
     reason: str = "the pro marked the job done",
     now=None,
+    final_price=None,
+    receipt: str = "",
 ) -> bool:
     """Booked → completed, only while the lead's pro still holds it: the pro's place is
     freed, the pro thanked and the customer asked for a rating. False when the lead was
     not booked with that pro any more (then nothing is sent).
 
-    The pro's "סיימתי" and a manager's "mark completed" in the admin both end here."""
+    With `final_price` the price is recorded in the same update, and `receipt` reaches
+    the customer just before the rating question.
+
+    The pro's "סיימתי" (with its price: leads.pro_office.prices) and a manager's "mark
+    completed" in the admin both end here."""
     now = now or timezone.now()
     if lead.pro_id is None:
         return False
+    priced = {} if final_price is None else {"final_price": final_price}
     moved = lifecycle.transition(
         lead.pk,
         [LeadStatus.BOOKED],
@@ -201,13 +208,18 @@ def complete(
         action="completed",
         reason=reason,
         match={"pro_id": lead.pro_id},
+        data={key: str(value) for key, value in priced.items()},
         completed_at=now,
         rating_requested_at=now,
+        **priced,
     )
     if not moved:
         return False
     routing.release_pro(lead.pro_id)
-    _tell_pro(lead.pro, texts.pro_done_ack(), f"lead:{lead.pk}")
+    thanks = texts.pro_done_ack() if final_price is None else texts.pro_done_with_price(final_price)
+    _tell_pro(lead.pro, thanks, f"lead:{lead.pk}")
+    if receipt:
+        _tell_customer(lead, receipt)
     _tell_customer(lead, texts.ask_rating(lead.pro, lead.language))
     return True
 

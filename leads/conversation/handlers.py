@@ -8,6 +8,7 @@ it and returns an Outcome; one that does not returns None and the next is asked.
     rating         1–5 after a finished job
     booking_answer an answer to a reminder, or a pick among times offered to move a booking
     slot_choice    a pick among the times offered for a new booking
+    quote_answer   approve or decline a pro's quote
     question       price, "when is he coming", earlier/later, thanks, a person, anything else
     detail_change  a changed address, time or detail once a pro has the job
     describe       the job's details: ask for what is missing, route when complete
@@ -31,6 +32,7 @@ from leads.conversation import corrections
 from leads.conversation.outcomes import CALL_TOPIC, FLOOD_TOPIC, Action, Outcome, lead_topic
 from leads.conversation.turn import Turn, current_lead, open_lead, read
 from leads.models import Actor, Lead, LeadStatus
+from leads.pro_office import prices
 from messaging import notifications, outbox, turns
 from messaging.models import OutboundMessage, Subtype
 from pros import routing
@@ -171,6 +173,15 @@ def slot_choice(turn: Turn) -> Outcome | None:
         turn.say(texts.slot_gone(turn.language))
     assignment.tell_customer(lead, outcome, turn.take_replies())
     return Outcome.SLOT_CHOSEN if outcome.outcome == assignment.ASKED_PRO else Outcome.SLOT_GONE
+
+
+def quote_answer(turn: Turn) -> Outcome | None:
+    lead = current_lead(turn)
+    answer = prices.quote_choice(lead, turn.last) if lead else None
+    if answer is None:
+        return None
+    open_lead(turn)
+    return Outcome(prices.answer_quote(lead, turn.customer, answer, turn.language, turn.now))
 
 
 # --- words: read by the dispatcher ------------------------------------------------------------
@@ -461,6 +472,7 @@ HANDLERS = [
     rating,
     booking_answer,
     slot_choice,
+    quote_answer,
     question,
     detail_change,
     describe,

@@ -29,6 +29,11 @@ class Outcome(StrEnum):
     NO_OTHER_TIMES = "no_other_times"
     SLOT_CHOSEN = "slot_chosen"
     SLOT_GONE = "slot_gone"
+    # The customer's answer to a pro's quote (leads.pro_office.prices).
+    QUOTE_ACCEPTED = "quote_accepted"
+    QUOTE_DECLINED = "quote_declined"
+    QUOTE_ALREADY_ANSWERED = "quote_already_answered"
+    QUOTE_REPLACED = "quote_replaced"
     ANSWERED = "answered"  # a question after routing (price, when, thanks)
     TIMES_OFFERED = "times_offered"
     FOR_MANAGER = "for_manager"

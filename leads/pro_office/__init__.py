@@ -16,10 +16,12 @@ def commands() -> list:
     import leads.pro_office.availability
     import leads.pro_office.help
     import leads.pro_office.pause
+    import leads.pro_office.prices
 
     return [
         leads.pro_office.availability.handle,  # first: a pending "1" / "2" is its answer
         leads.pro_office.help.handle,
         leads.pro_office.pause.handle,
         leads.pro_office.agenda.handle,
+        leads.pro_office.prices.handle,  # before pro_conversation's own "סיימתי"
     ]

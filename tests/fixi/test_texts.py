@@ -192,6 +192,19 @@ CUSTOMER = {
     "address_updated": ((LEAD,), (), ["Herzl 12", "Avi Levi"]),
     "passed_to_pro": ((PRO,), (), ["Avi Levi"]),
     "ask_day_again": (("past",), (), []),
+    # quotes, prices and receipts
+    "quote_offer": ((PRO, Decimal("450"), "Tap"), (), ["Avi Levi", "₪450", "Tap"]),
+    "quote_buttons": ((), (), []),
+    "quote_accepted_reply": ((PRO,), (), ["Avi Levi"]),
+    "quote_declined_reply": ((PRO,), (), ["Avi Levi"]),
+    "quote_already_answered": ((True,), (), []),
+    "quote_replaced": ((), (), []),
+    "receipt": (
+        ("Tap", Decimal("12.50"), PRO, TUESDAY.date()),
+        (),
+        ["Tap", "₪12.50", "Avi Levi", "08/12/2026"],
+    ),
+    "rating_prompt": ((), (), ["1", "5"]),
 }
 # Pro and admin texts (always Hebrew): name -> (args, fragments it fills in).
 HEBREW_ONLY = {
@@ -243,8 +256,21 @@ HEBREW_ONLY = {
     "pro_already_paused": ((TUESDAY,), ["10:00"]),
     "pro_resumed": ((), []),
     "pro_not_paused": ((), []),
+    # quotes, prices and receipts
+    "pro_quote_sent": ((LEAD, Decimal("450"), "Tap"), ["₪450", "Dana", "Herzl 12", "Tap"]),
+    "pro_job_button": ((LEAD, TUESDAY), ["Dana", "10:00"]),
+    "pro_quote_which_job": ((Decimal("450"), [(LEAD, TUESDAY)], True), ["₪450", "1) Dana"]),
+    "pro_quote_choice_stale": ((), []),
+    "pro_quote_accepted": ((LEAD, Decimal("450")), ["Dana", "₪450"]),
+    "pro_quote_declined": ((LEAD, Decimal("450")), ["Dana", "₪450"]),
+    "pro_amount_unclear": (("450-500", "הצעה 450"), ["450-500", "הצעה 450"]),
+    "pro_ask_final_price": ((LEAD, Decimal("450")), ["Dana", "₪450"]),
+    "pro_done_with_price": ((Decimal("1200"),), ["₪1,200"]),
+    "pro_final_price_recorded": ((LEAD, Decimal("450")), ["Dana", "₪450"]),
+    "pro_price_already_recorded": ((LEAD, Decimal("450")), ["Dana", "₪450"]),
 }
-NOT_TEXTS = {"city_name", "price_lines"}  # data from the database, the same in any language
+# Data from the database, or a figure: the same in any language.
+NOT_TEXTS = {"city_name", "price_lines", "shekels"}
 
 
 def render(name, language):
@@ -350,3 +376,14 @@ def test_the_sos_report_counts_its_leads():
 def test_a_question_for_an_unknown_field_is_an_error():
     with pytest.raises(ValueError, match="no question for 'phone'"):
         texts.ask_for("phone", "he")
+
+
+def test_amounts_in_shekels_show_agorot_only_when_there_are_some():
+    assert texts.shekels(Decimal("1200")) == "₪1,200"
+    assert texts.shekels(Decimal("1200.00")) == "₪1,200"
+    assert texts.shekels(Decimal("12.5")) == "₪12.50"
+
+
+def test_the_quotes_buttons_are_words_fixi_reads_back():
+    assert texts.quote_buttons("he") == (("quote_accept", "אישור"), ("quote_decline", "דחייה"))
+    assert texts.quote_buttons("en") == (("quote_accept", "Approve"), ("quote_decline", "Decline"))

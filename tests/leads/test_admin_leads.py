@@ -241,6 +241,9 @@ def test_csv_export_has_the_filtered_rows_in_hebrew_for_excel(manager, three_lea
             "Yossi Cohen",
             "10/01/2030 09:00",
             "",
+            "",  # quoted price, quote, final price: none yet
+            "",
+            "",
             str(three_leads["leak"].pk),
         ]
     ]
