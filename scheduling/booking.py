@@ -25,6 +25,10 @@ W before it and releases itself) or was claimed before W's check (W's check rele
 Nobody releases W, so the lead ends with W alone; neither "both released" nor "both kept"
 can happen. The cost is the rare case of the second bullet: a claim that answered True can
 lose its slot to an earlier-stamped claim of the same lead made at the same moment.
+
+Moving a booking is the one exception, on purpose: `claim_another` takes the new slot
+while the lead keeps its old one, and the caller then frees one of the two. Claiming first
+means a move that loses its slot leaves the booking where it was, never nowhere.
 """
 
 import datetime as dt
