@@ -37,7 +37,25 @@ def _default_urgent_timeout():
     return settings.URGENT_TIMEOUT_MINUTES
 
 
-class BusinessSettings(BaseModel):
+class Singleton:
+    """A model with one row, keyed by SINGLETON_KEY on a unique `key` field."""
+
+    SINGLETON_KEY = "default"
+
+    @classmethod
+    def load(cls):
+        """The one row; created on first use. Safe when two processes race to create it."""
+        found = cls.objects.filter(key=cls.SINGLETON_KEY).first()
+        if found is not None:
+            return found
+        try:
+            with transaction.atomic():  # a savepoint, so a lost race leaves the outer block usable
+                return cls.objects.create(key=cls.SINGLETON_KEY)
+        except IntegrityError:
+            return cls.objects.get(key=cls.SINGLETON_KEY)
+
+
+class BusinessSettings(Singleton, BaseModel):
     """The one row of business constants a manager tunes in the admin.
 
     Defaults come from the environment when the row is first created; from then on the
@@ -101,18 +119,6 @@ class BusinessSettings(BaseModel):
     def __str__(self):
         return str(_("Business settings"))
 
-    @classmethod
-    def load(cls) -> "BusinessSettings":
-        """The singleton; created on first use. Safe when two processes race to create it."""
-        found = cls.objects.filter(key=cls.SINGLETON_KEY).first()
-        if found is not None:
-            return found
-        try:
-            with transaction.atomic():  # a savepoint, so a lost race leaves the outer block usable
-                return cls.objects.create(key=cls.SINGLETON_KEY)
-        except IntegrityError:
-            return cls.objects.get(key=cls.SINGLETON_KEY)
-
 
 class Heartbeat(BaseModel):
     """When each background process last did work: the worker, beat. Shown to operators."""
@@ -155,7 +161,7 @@ class JobLease(BaseModel):
         return self.name
 
 
-class WhatsAppConnection(BaseModel):
+class WhatsAppConnection(Singleton, BaseModel):
     """What Fixi knows of the WhatsApp instance's connection, from Green API's state
     notices and from asking it (messaging.instance); kept here with the heartbeats as the
     system's own state. One row. The outage it records is claimed with conditional
@@ -184,15 +190,3 @@ class WhatsAppConnection(BaseModel):
 
     def __str__(self):
         return self.state or "-"
-
-    @classmethod
-    def load(cls) -> "WhatsAppConnection":
-        """The one row; created on first use. Safe when two processes race to create it."""
-        found = cls.objects.filter(key=cls.SINGLETON_KEY).first()
-        if found is not None:
-            return found
-        try:
-            with transaction.atomic():  # a savepoint, so a lost race leaves the outer block usable
-                return cls.objects.create(key=cls.SINGLETON_KEY)
-        except IntegrityError:
-            return cls.objects.get(key=cls.SINGLETON_KEY)
