@@ -385,14 +385,7 @@ def _finish(text: str, reading: amounts.AmountReading | None, pro: Pro, now) -> 
         _tell_pro(pro, texts.pro_no_active_job(), None)
         return "pro_no_job"
     if price is not None:
-        lifecycle.note(
-            lead.pk,
-            actor=Actor.PRO,
-            actor_name=pro.name,
-            action=Action.FINAL_PRICE,
-            reason=texts.shekels(price),
-            data={"amount": str(price)},
-        )
+        _note_final_price(lead, pro, price)
         _log(
             pro,
             text,
@@ -471,14 +464,7 @@ def _record_final_price(lead: Lead, amount: Decimal, pro: Pro, now) -> str:
         lead.refresh_from_db(fields=["final_price"])
         _tell_pro(pro, texts.pro_price_already_recorded(lead, lead.final_price), lead.pk)
         return "price_already_recorded"
-    lifecycle.note(
-        lead.pk,
-        actor=Actor.PRO,
-        actor_name=pro.name,
-        action=Action.FINAL_PRICE,
-        reason=texts.shekels(amount),
-        data={"amount": str(amount)},
-    )
+    _note_final_price(lead, pro, amount)
     # The rating question went out when the job was completed; a customer who has not
     # rated yet gets it again under the receipt, so the receipt still comes first.
     lead.refresh_from_db(fields=["customer_rating"])
@@ -499,3 +485,15 @@ def receipt(lead: Lead, amount: Decimal, completed_at) -> str:
     )
     day = timezone.localtime(completed_at).date()
     return texts.receipt(service, amount, lead.pro, day, lead.language)
+
+
+def _note_final_price(lead: Lead, pro: Pro, amount: Decimal) -> None:
+    """The lead's history: what the pro said they charged."""
+    lifecycle.note(
+        lead.pk,
+        actor=Actor.PRO,
+        actor_name=pro.name,
+        action=Action.FINAL_PRICE,
+        reason=texts.shekels(amount),
+        data={"amount": str(amount)},
+    )
