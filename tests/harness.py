@@ -69,7 +69,9 @@ def _configure_environment() -> None:
 
 
 def e2e_database_path() -> Path:
-    path = ROOT / "var" / "test-e2e.sqlite3"
+    # FIXI_E2E_DATABASE lets two e2e runs on one machine keep apart (each with its own
+    # REDIS_URL database as well).
+    path = Path(os.environ.get("FIXI_E2E_DATABASE") or ROOT / "var" / "test-e2e.sqlite3")
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
