@@ -220,11 +220,14 @@ def bench_environment(db_path: Path, broker_url: str, green, gemini, max_pro_loa
     return env
 
 
-def start_worker(env: dict, log: Path) -> subprocess.Popen:
+def start_worker(env: dict, log: Path, name: str = "bench", concurrency: int = 1):
+    """A prefork worker on the default queue, in a session of its own (so that it and its
+    pool children can be signalled together), logging to `log`."""
     command = [
         *(sys.executable, "-m", "celery", "-A", "fixi", "worker"),
-        *("--concurrency", "1", "--pool", "prefork", "--without-gossip", "--without-mingle"),
-        *("-Q", "celery", "--loglevel", "INFO", "--hostname", f"bench-{os.getpid()}@%h"),
+        *("--concurrency", str(concurrency), "--pool", "prefork"),
+        *("--without-gossip", "--without-mingle", "-Q", "celery", "--loglevel", "INFO"),
+        *("--hostname", f"{name}-{os.getpid()}@%h"),
     ]
     with log.open("wb") as out:
         return subprocess.Popen(
