@@ -7,7 +7,11 @@ upserts the clean records through pros.seeding, keyed on the normalised phone.
 
 Values are read the way managers write them in a spreadsheet: cities by slug, Hebrew or
 English name or a common spelling (the gazetteer's aliases, a typo in a Latin name);
-trades by key, English label or Hebrew name; booleans as yes/no/true/false/1/0 or כן/לא.
+trades by key, English label or Hebrew name; booleans as yes/no/true/false/1/0 or כן/לא;
+phones in any common spelling (054-1234567, 054 123 4567, (054) 123-4567, +972 (0)54...,
+00972..., 972..., +44 7911..., +1 ...), read by fixi.phones. A phone is the pro's WhatsApp,
+so a landline, an extension or what is not a number is an error naming the row and the
+number as written ("row 7: phone: '054-12' is not a phone number (too few digits)").
 An empty cell, or an absent or null JSON value, means "not given": a new pro gets the
 default, an existing pro keeps what it has.
 """
@@ -23,7 +27,7 @@ from pathlib import Path
 from django.db import transaction
 
 from ai import gazetteer
-from fixi.phones import InvalidPhone, normalize_phone
+from fixi.phones import InvalidPhone, whatsapp_phone
 from fixi.vocabulary import TRADES, IssueType
 from pros.models import City, PriceItem, Pro
 from pros.seeding import ProOutcome, ensure_city, upsert_pro
@@ -178,10 +182,11 @@ def _text(max_length: int | None):
 
 
 def _phone(value) -> str:
+    """The pro's WhatsApp number in the stored form (international digits)."""
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise ValueError(f"a phone number is expected, not {_kind(value)}")
     try:
-        return normalize_phone(str(value))
+        return whatsapp_phone(str(value).strip())
     except InvalidPhone as error:
         raise ValueError(str(error)) from error
 

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fixi.models import BaseModel
-from fixi.phones import InvalidPhone, chat_id_for, normalize_phone
+from fixi.phones import PRIVATE_CHAT, InvalidPhone, normalize_phone, normalize_stored
 from fixi.vocabulary import TRADES, IssueType
 
 WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -129,8 +129,8 @@ class Pro(BaseModel):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.phone = normalize_phone(self.phone)
-        self.chat_id = chat_id_for(self.phone)
+        self.phone = normalize_stored(self.phone)  # typed any way, or already stored
+        self.chat_id = f"{self.phone}{PRIVATE_CHAT}"
         if kwargs.get("update_fields") is not None and "phone" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "chat_id"}
         super().save(*args, **kwargs)

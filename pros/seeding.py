@@ -10,7 +10,7 @@ writing, so an import can be previewed.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from fixi.phones import normalize_phone
+from fixi.phones import normalize_stored
 from fixi.vocabulary import TRADES
 from pros.models import City, PriceItem, Pro, ProTrade, ServiceArea
 
@@ -126,7 +126,7 @@ def upsert_pro(record: dict, cities_by_slug: dict[str, City], *, dry_run=False) 
     adds and corrects, it does not delete what a manager added in the admin.
     With dry_run nothing is written and the outcome is what a real run would report.
     """
-    phone = normalize_phone(record["phone"])
+    phone = normalize_stored(record["phone"])
     trades = record.get("trades", [])
     _check_trades(phone, trades)
     outcome, fields = _upsert_fields(Pro, {"phone": phone}, _pro_values(record), dry_run=dry_run)

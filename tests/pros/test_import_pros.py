@@ -224,7 +224,7 @@ def test_every_error_of_every_row_is_printed(tmp_path):
 
     assert errors.splitlines() == [
         "row 1: name: missing",
-        "row 1: phone: '12' is not a phone number",
+        "row 1: phone: '12' is not a phone number (too few digits)",
         "row 1: rating: must be between 0 and 5, not 9",
         "row 2: trades: unknown trade 'carpentry'; use plumbing, electrical, hvac, "
         "appliances, locksmith, handyman, sealing",
@@ -364,3 +364,114 @@ def test_cities_by_hebrew_name_spelling_abbreviation_or_typo(tmp_path):
     assert slugs == {"tel-aviv", "beer-sheva", "petah-tikva", "jerusalem", "haifa", "kfar-demo"}
     assert City.objects.get(slug="beer-sheva").name_he == "באר שבע"
     assert City.objects.get(slug="haifa").name_en == "Haifa and the Krayot"
+
+
+# --- phone numbers ------------------------------------------------------------------------
+
+# Every common way of writing an Israeli mobile, each for a different pro, with the stored
+# form it must become; and numbers abroad, written with their country code.
+SPELLINGS = [
+    ("054-1234561", "972541234561"),
+    ("0541234562", "972541234562"),
+    ("054 123 4563", "972541234563"),
+    ("+972-54-123-4564", "972541234564"),
+    ("+972 (0)54-123-4565", "972541234565"),
+    ("00972541234566", "972541234566"),
+    ("972541234567", "972541234567"),
+    ("(054) 123-4568", "972541234568"),
+    ("+972 54 123 4569", "972541234569"),
+    ("+44 7911 123456", "447911123456"),
+    ("+1 415 555 0100", "14155550100"),
+]
+
+
+@pytest.mark.django_db
+def test_every_common_spelling_of_a_mobile_is_read_in_csv(tmp_path):
+    lines = [f"פרו {n},{phone}" for n, (phone, _) in enumerate(SPELLINGS, start=1)]
+    path = write_csv(tmp_path, "name,phone\n" + "\n".join(lines) + "\n")
+
+    output = run(path, "--dry-run")  # the rows are read and reported; nothing is written
+
+    for number, (_, stored) in enumerate(SPELLINGS, start=1):
+        assert f"row {number}: פרו {number} ({stored}): created" in output
+    assert not Pro.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_spellings_of_one_number_are_one_pro(tmp_path):
+    spellings = [
+        "054-1234567",
+        "0541234567",
+        "054 123 4567",
+        "+972-54-123-4567",
+        "+972 (0)54-123-4567",
+        "00972541234567",
+        "972541234567",
+        "(054) 123-4567",
+        541234567,  # a JSON number: the spreadsheet dropped the leading 0
+    ]
+    rows = [{"name": f"דני {n}", "phone": phone} for n, phone in enumerate(spellings, start=1)]
+
+    errors, _ = rejected(write_json(tmp_path, rows))
+
+    assert errors.splitlines() == [
+        f"row {n}: phone: same number as row 1" for n in range(2, len(spellings) + 1)
+    ]
+
+
+@pytest.mark.django_db
+def test_a_mobile_written_any_way_is_stored_in_the_international_form(tmp_path):
+    run(write_json(tmp_path, [{"name": "דני", "phone": "+972 (0)50-555-0905"}]))
+
+    pro = Pro.objects.get()
+    assert (pro.phone, pro.chat_id) == ("972505550905", "972505550905@c.us")
+    # and the same pro is found again however the next file writes the number
+    again = write_json(tmp_path, [{"name": "דני כהן", "phone": "050 555 0905"}], name="again.json")
+    assert "updated (name)" in run(again)
+    assert Pro.objects.get().name == "דני כהן"
+
+
+GARBAGE = [
+    ("abc", "'abc' is not a phone number"),
+    ("12", "'12' is not a phone number (too few digits)"),
+    ("054-12", "'054-12' is not a phone number (too few digits)"),
+    ("0000000000", "'0000000000' is not a phone number (not in the numbering plan of +972)"),
+    ("054123456789012", "'054123456789012' is not a phone number (too many digits)"),
+    ("+999 5551234", "'+999 5551234' is not a phone number (no such country code)"),
+    (
+        "03-1234567",
+        "'03-1234567' is a landline: WhatsApp messages cannot reach it; write a mobile number",
+    ),
+    (
+        "04-8123456",
+        "'04-8123456' is a landline: WhatsApp messages cannot reach it; write a mobile number",
+    ),
+    (
+        "+44 20 7946 0958",
+        "'+44 20 7946 0958' is a landline: WhatsApp messages cannot reach it; "
+        "write a mobile number",
+    ),
+    (
+        "054-1234567 ext. 12",
+        "'054-1234567 ext. 12' has an extension (12): WhatsApp reaches a phone, not an "
+        "extension; write the person's own number without it",
+    ),
+    (
+        "054-1234567 שלוחה 12",
+        "'054-1234567 שלוחה 12' has an extension (12): WhatsApp reaches a phone, not an "
+        "extension; write the person's own number without it",
+    ),
+]
+
+
+@pytest.mark.django_db
+def test_what_is_no_mobile_is_refused_naming_the_row_and_the_number(tmp_path):
+    # Given good rows with one bad number among them, at row 7 of the CSV's data rows
+    for bad, reason in GARBAGE:
+        good = [f"פרו {n},05055509{n:02d}" for n in range(1, 7)]
+        path = write_csv(tmp_path, "name,phone\n" + "\n".join([*good, f"רע,{bad}"]) + "\n")
+
+        errors, message = rejected(path)
+
+        assert errors.splitlines() == [f"row 7: phone: {reason}"], bad
+        assert "1 errors in 7 rows; nothing imported" in message

@@ -36,8 +36,13 @@ Only name and phone are required. An empty cell (or an absent or null JSON value
 leaves the pro's value as it is; a new pro gets the default. Cities may be a slug or
 a Hebrew or English name, in any common spelling. Trades are the keys
   {", ".join(TRADES)}
-or their English or Hebrew names. Booleans: yes/no, true/false, 1/0. Phones are
-normalised: 050-1234567 and +972 50 123 4567 are the same pro.
+or their English or Hebrew names. Booleans: yes/no, true/false, 1/0.
+
+A phone is the pro's WhatsApp number, in any common spelling: 050-1234567,
+050 123 4567, (050) 123-4567, +972-50-123-4567, +972 (0)50..., 00972501234567 and
+972501234567 are the same pro; a number abroad starts with + (+44 7911 123456).
+A landline (03-1234567) cannot receive WhatsApp and is an error, and so is an
+extension ("ext. 12", "שלוחה 12"): write the pro's own mobile instead.
 
 The import adds and corrects, it never deletes: trades, cities and price items that
 are not in the file are left alone; price items are matched on the service name.
