@@ -1,7 +1,6 @@
 import pytest
 
 from fixi.models import BusinessSettings, Heartbeat
-from fixi.phones import InvalidPhone, chat_id_for, normalize_phone
 
 
 @pytest.mark.django_db
@@ -23,23 +22,3 @@ def test_heartbeat_upserts_one_row_per_process_name():
 
     assert Heartbeat.objects.get(name="worker").detail == "host-b"
     assert Heartbeat.objects.count() == 1
-
-
-@pytest.mark.parametrize(
-    ("raw", "chat_id"),
-    [
-        ("054-123 4567", "972541234567@c.us"),
-        ("+972 54 123 4567", "972541234567@c.us"),
-        ("00972541234567", "972541234567@c.us"),
-        ("972541234567@c.us", "972541234567@c.us"),
-        ("120363043968066561@g.us", "120363043968066561@g.us"),
-    ],
-)
-def test_phone_numbers_become_green_api_chat_ids(raw, chat_id):
-    assert chat_id_for(raw) == chat_id
-
-
-@pytest.mark.parametrize("raw", ["", "abc", "12345", "9" * 16])
-def test_non_numbers_are_refused(raw):
-    with pytest.raises(InvalidPhone):
-        normalize_phone(raw)
