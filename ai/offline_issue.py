@@ -30,35 +30,80 @@ as a noun, not in "(המזגן) לא מקרר" / "רק מקרר" (it cools). App
 import re
 from dataclasses import dataclass
 
+from ai.offline_issue_words import (
+    AS_PLACE_AR_RU,
+    LEXICON_AR,
+    LEXICON_RU,
+    SIGNALS_AR,
+    SIGNALS_RU,
+)
 from fixi.vocabulary import IssueType
 
 HE = "\u05d0-\u05ea"
 PREFIXES = "ובלמהשכ"
 NOT_PREFIXES = "".join(sorted({chr(c) for c in range(0x5D0, 0x5EB)} - set(PREFIXES)))
 WORD_START = rf"(?<![{HE}])(?:[{PREFIXES}]{{0,3}})"
-WORD_END = rf"(?![{HE}])"
+# Arabic letters (hamza to yeh), and the letters a word may open with before its stem: the
+# conjunctions و ف, the prepositions ب ل ك and Levantine ع (على), the article ال, and
+# their runs ("وبالحمام", "للمكيف", "عالباب"), at most four.
+AR = "\u0621-\u064a"
+AR_PREFIXES = "وفبلكعا"
+NOT_AR_PREFIXES = "".join(sorted({chr(c) for c in range(0x621, 0x64B)} - set(AR_PREFIXES)))
+AR_WORD_START = rf"(?<![{AR}])(?:[{AR_PREFIXES}]{{0,4}})"
+WORD_END = rf"(?![{HE}{AR}])"
 MIN_SCORE = 2.0
 
-# What re.IGNORECASE equates with the Latin letters: their capitals, and İ ı ſ K.
+# What re.IGNORECASE equates with the Latin letters: their capitals, and İ ı ſ K; Cyrillic
+# capitals and ё as е; Arabic letters in the one form the rules are written in (alef
+# without hamza or madda, ى as ي, ة as ه, ؤ as و, ئ as ي, Persian keheh and yeh), and
+# Arabic-Indic digits as ASCII ones. Arabic vowel marks and the tatweel are dropped.
 _FOLD = str.maketrans(
     {
         **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
         **{"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"},
+        **{chr(c): chr(c + 32) for c in range(0x410, 0x430)},
+        **{chr(c): chr(c + 80) for c in range(0x400, 0x410)},
+        "\u0401": "е", "\u0451": "е",
+        **dict.fromkeys("أإآٱ", "ا"), "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي", "ک": "ك", "ی": "ي",
+        **{chr(0x660 + d): str(d) for d in range(10)},
+        **{chr(0x6F0 + d): str(d) for d in range(10)},
+        **dict.fromkeys(map(chr, [*range(0x64B, 0x660), 0x670, 0x640])),
     }
+)  # fmt: skip
+_TO_FOLD = re.compile(
+    "[A-Z\u0130\u0131\u017f\u212a\u0400-\u042f\u0451أإآٱىةؤئکی\u0640-\u065f\u0660-\u0669\u0670\u06f0-\u06f9]"
 )
-_TO_FOLD = re.compile("[A-Z\u0130\u0131\u017f\u212a]")
+# Rules are folded as they are compiled, all but their ASCII (where "\\S" is not "\\s").
+_FOLD_RULE = {key: value for key, value in _FOLD.items() if key >= 0x80}
+_ARABIC = re.compile(f"[{AR}]")
+_CYRILLIC = re.compile("[\u0430-\u044f]")
 
 
 def fold(text: str) -> str:
     """The text as rules read it: what IGNORECASE would equate with a Latin letter becomes
-    that letter in lower case, one character for one, so rules need no IGNORECASE (which
-    stops the regex engine from skipping ahead to a rule's first letters)."""
+    that letter in lower case, Cyrillic is lower-cased, Arabic letters take one form each
+    and lose their vowel marks, so rules need no IGNORECASE (which stops the regex engine
+    from skipping ahead to a rule's first letters). Folding twice changes nothing."""
     return text.translate(_FOLD) if _TO_FOLD.search(text) else text
+
+
+def scripts(folded: str) -> tuple[str, ...]:
+    """The scripts whose rules a folded text needs: "he_en" always (Hebrew and English
+    rules also read the Hebrew and English words of an Arabic or Russian message), "ar"
+    and "ru" when it has Arabic or Cyrillic letters."""
+    found = ["he_en"]
+    if _ARABIC.search(folded):
+        found.append("ar")
+    if _CYRILLIC.search(folded):
+        found.append("ru")
+    return tuple(found)
 
 
 def rx(pattern: str) -> re.Pattern:
     """Compile a rule, to be searched in fold(text). `@` starts a Hebrew word (any of the
-    prefixes ו ה ב ל מ ש כ, up to three); `#` ends a Hebrew word; `~` right after the word
+    prefixes ו ה ב ל מ ש כ, up to three); `&` starts an Arabic word (any of the letters
+    و ف ب ل ك ع ا, up to four: "والحنفية", "بالمطبخ", "للمكيف"); `#` ends a Hebrew or an
+    Arabic word; `~` right after the word
     an alternative opens is the rest of that word (_rest_of_word). English parts use \\b
     themselves and are written in lower case.
 
@@ -69,9 +114,10 @@ def rx(pattern: str) -> re.Pattern:
     may move past its prefix letters). rx_cut compiles a rule whose matches are cut out."""
     if re.search(r"(?<!\\)[A-Z]", pattern):
         raise ValueError(f"rules are matched in folded text, write them in lower case: {pattern}")
+    pattern = pattern.translate(_FOLD_RULE)
     alternatives = map(_rest_of_word, _top_level(pattern.replace("#", WORD_END)))
     forms = [form for alternative in alternatives for form in _letter_first(alternative)]
-    return re.compile("|".join(forms).replace("@", WORD_START))
+    return re.compile("|".join(forms).replace("@", WORD_START).replace("&", AR_WORD_START))
 
 
 @dataclass(frozen=True)
@@ -89,7 +135,12 @@ class CutRule:
 
 
 def rx_cut(pattern: str) -> CutRule:
-    exact = pattern.replace("@", WORD_START).replace("#", WORD_END)
+    exact = (
+        pattern.translate(_FOLD_RULE)
+        .replace("@", WORD_START)
+        .replace("&", AR_WORD_START)
+        .replace("#", WORD_END)
+    )
     return CutRule(found=rx(pattern), exact=re.compile(exact, re.IGNORECASE))
 
 
@@ -100,7 +151,9 @@ def _letter_first(alternative: str) -> list[str]:
     letter too, and a leading group is spread over its own alternatives. Anything else is
     kept as it is."""
     if alternative.startswith("@"):
-        return _stems_first(alternative[1:])
+        return _stems_first(alternative[1:], HE, NOT_PREFIXES, 3, "@")
+    if alternative.startswith("&"):
+        return _stems_first(alternative[1:], AR, NOT_AR_PREFIXES, 4, "&")
     if alternative.startswith("\\b"):
         return [form for head in _heads(alternative[2:]) for form in _boundary_after(head)]
     if alternative.startswith("(?<"):
@@ -129,7 +182,7 @@ def _heads(pattern: str) -> list[str]:
 def _lookbehinds_after_first_letter(alternative: str) -> list[str]:
     """An alternative that opens with lookbehinds, "(?<!x)" checked as "(?<!x.)" right after
     the first letter of each of its forms (the letter is the "." they then look past)."""
-    if "@" in alternative:
+    if "@" in alternative or "&" in alternative:
         return [alternative]  # a form opening at a stem starts past the prefix letters
     lookbehinds = []
     while alternative.startswith("(?<"):
@@ -139,48 +192,47 @@ def _lookbehinds_after_first_letter(alternative: str) -> list[str]:
     shifted = "".join(lookbehind[:-1] + ".)" for lookbehind in lookbehinds)
     forms = []
     for form in _letter_first(alternative):
-        if re.match(rf"[a-z{HE}](?![?*+{{])", form):
+        if re.match(rf"[a-z\u0430-\u044f{HE}{AR}](?![?*+{{])", form):
             forms.append(form[0] + shifted + form[1:])
         else:
             forms.append("".join(lookbehinds) + form)
     return forms
 
 
-def _stems_first(pattern: str) -> list[str]:
-    """`@` + `pattern`, as one alternative per stem, with the stem first."""
-    stems, rest = _stems(pattern)
+def _stems_first(pattern: str, letters: str, not_prefixes: str, most: int, mark: str) -> list[str]:
+    """`mark` + `pattern`, as one alternative per stem, with the stem first."""
+    stems, rest = _stems(pattern, letters)
     if not stems:
-        return ["@" + pattern]
-    return [stem + _after_word_start(stem) + rest for stem in stems]
+        return [mark + pattern]
+    return [stem + _after_word_start(stem, letters, not_prefixes, most) + rest for stem in stems]
 
 
-def _stems(pattern: str) -> tuple[list[str], str]:
+def _stems(pattern: str, letters: str) -> tuple[list[str], str]:
     """The literal words a pattern opens with ("(א|ב)…" or "אבג…") and what follows; no
     words when the opening is not plain letters."""
     if pattern.startswith("("):
         end = _group_end(pattern)
         stems, rest = _top_level(pattern[1:end]), pattern[end + 1 :]
     else:
-        found = re.match(rf"[{HE}]+", pattern)
+        found = re.match(rf"[{letters}]+", pattern)
         stems, rest = ([found.group()], pattern[found.end() :]) if found else ([], pattern)
     plain = all(re.fullmatch(r"[^\\.^$*+?{}\[\]()|]+", stem) for stem in stems)
     return (stems, rest) if plain and rest[:1] not in ("?", "*", "+", "{") else ([], pattern)
 
 
-def _after_word_start(stem: str) -> str:
-    """Lookbehinds, placed after `stem`, that hold where "@" would have matched before it:
-    the Hebrew letters right before the stem are at most three, and all prefixes."""
+def _after_word_start(stem: str, letters: str, not_prefixes: str, most: int) -> str:
+    """Lookbehinds, placed after `stem`, that hold where "@" (or "&") would have matched
+    before it: the letters right before the stem are at most `most`, and all prefixes."""
     word = re.escape(stem)
-    return (
-        rf"(?<![{HE}]{{4}}{word})(?<![{NOT_PREFIXES}]{word})"
-        rf"(?<![{NOT_PREFIXES}][{HE}]{word})(?<![{NOT_PREFIXES}][{HE}]{{2}}{word})"
-    )
+    checks = [rf"(?<![{letters}]{{{most + 1}}}{word})", rf"(?<![{not_prefixes}]{word})"]
+    checks += [rf"(?<![{not_prefixes}][{letters}]{{{k}}}{word})" for k in range(1, most)]
+    return "".join(checks)
 
 
 def _boundary_after(pattern: str) -> list[str]:
     """\\b + `pattern`, with the boundary checked after the first letter when it is a plain
     one (a word boundary before a letter is "no word character before it")."""
-    if re.match(r"[a-z](?![?*+{])", pattern):
+    if re.match(r"[a-z\u0430-\u044f](?![?*+{])", pattern):
         return [pattern[0] + r"(?<!\w.)" + pattern[1:]]
     return ["\\b" + pattern]
 
@@ -318,7 +370,20 @@ LEXICON: dict[str, list[tuple[float, str]]] = {
         (4, r"@(רצף|ריצוף|אריחים)#|\b(tiler|tiling|tiles)\b"),
     ],
 }
-RULES = {trade: [(w, rx(p)) for w, p in rules] for trade, rules in LEXICON.items()}
+
+
+def _compiled(lexicon: dict[str, list[tuple[float, str]]]) -> dict[str, list]:
+    return {trade: [(w, rx(p)) for w, p in rules] for trade, rules in lexicon.items()}
+
+
+# Rules by script: a message is read with the Hebrew and English rules, and with the Arabic
+# or Russian ones only when it has letters of that script (ai.offline_issue_words).
+RULES_BY_SCRIPT = {
+    "he_en": _compiled(LEXICON),
+    "ar": _compiled(LEXICON_AR),
+    "ru": _compiled(LEXICON_RU),
+}
+RULES = RULES_BY_SCRIPT["he_en"]
 
 # Signals the override rules combine.
 SIGNALS = {
@@ -353,7 +418,12 @@ SIGNALS = {
     "pipe_leak_water": r"@(נזילה|נוזל|דולף|מטפטף|התנתק|התפוצץ|הצפה|מוצף)|\b(leak\w*|burst|"
     r"flood\w*|drip\w*)",
 }
-SIGNAL_RX = {name: rx(p) for name, p in SIGNALS.items()}
+SIGNAL_RX_BY_SCRIPT = {
+    "he_en": {name: rx(p) for name, p in SIGNALS.items()},
+    "ar": {name: rx(p) for name, p in SIGNALS_AR.items()},
+    "ru": {name: rx(p) for name, p in SIGNALS_RU.items()},
+}
+SIGNAL_RX = SIGNAL_RX_BY_SCRIPT["he_en"]
 
 # "לא מקרר" / "רק מקרר" / "ומקרר" describe cooling, not a fridge.
 FRIDGE_HE = rx(r"(?<!לא )(?<!רק )(?<![ו])(?<![א-ת])(ה|של ה|ל|ב)?(מקרר|מקררר|מקררים)#")
@@ -362,6 +432,7 @@ FRIDGE_HE = rx(r"(?<!לא )(?<!רק )(?<![ו])(?<![א-ת])(ה|של ה|ל|ב)?(מ
 AS_PLACE = rx_cut(
     r"(ליד|מאחורי|מעל)\s*ה?(מקרר|מכונת (ה)?כביסה|מדיח|תנור)"
     r"|\b(behind|next to|near|beside) (the |my )?(fridge|washing machine|dishwasher|oven)\b"
+    rf"|{AS_PLACE_AR_RU}"
 )
 
 
@@ -372,8 +443,12 @@ class IssueReading:
 
 
 def classify(text: str) -> IssueReading:
-    text = fold(AS_PLACE.cut(text))
-    has = {name: bool(p.search(text)) for name, p in SIGNAL_RX.items()}
+    text = AS_PLACE.cut(fold(text))
+    present = scripts(text)
+    has = {
+        name: any(SIGNAL_RX_BY_SCRIPT[script][name].search(text) for script in present)
+        for name in SIGNALS
+    }
     for rule, decide in OVERRIDES:
         trade = decide(has)
         if trade:
@@ -383,7 +458,10 @@ def classify(text: str) -> IssueReading:
 
 def scores(text: str) -> dict[str, float]:
     text = fold(text)  # no copy when classify folded it already
-    totals = {trade: sum(w for w, p in rules if p.search(text)) for trade, rules in RULES.items()}
+    totals = dict.fromkeys(RULES, 0.0)
+    for script in scripts(text):
+        for trade, rules in RULES_BY_SCRIPT[script].items():
+            totals[trade] += sum(w for w, p in rules if p.search(text))
     if FRIDGE_HE.search(text):
         totals[IssueType.APPLIANCES] += 4
     return totals

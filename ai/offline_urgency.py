@@ -4,11 +4,16 @@ The named dangers come first, most dangerous first: a gas smell, then sparks or 
 flood, someone locked out, no power in the whole home. A plain "urgent" / "דחוף" / "ASAP"
 is urgent with the reason "other"; "לא דחוף" / "not urgent" / "no rush" is not.
 Power missing in part of the home ("חצי בית", "only in the kitchen") is not no_power.
+
+Arabic and Russian say the same things in their own words (ريحة غاز, запах газа; شرارات,
+искрит; الدار غرقانة, затопило; الولد جوا والباب مسكّر, ребёнок внутри; ما في كهربا, нет
+света; مستعجل, срочно; مش مستعجل, не срочно), written as ai.offline_issue.fold leaves them
+and read only in a message that has letters of their script.
 """
 
 import re
 
-from ai.offline_issue import fold, rx, rx_cut
+from ai.offline_issue import fold, rx, rx_cut, scripts
 
 REASON_PATTERNS: list[tuple[str, re.Pattern]] = [
     (
@@ -74,27 +79,146 @@ REASON_PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
 ]
+# The same reasons in Arabic and Russian, in the same order.
+_CHILD_AR = r"(الولد|ولد|الطفل|طفل|الطفله|البيبي|بيبي|الرضيع|ابني|بنتي|الصغير|الصغيره|ابنى)"
+_INSIDE_AR = r"(جوا|جوه|جواه|بالداخل|في الداخل|محبوس|محبوسه|مسكر عليه|مسكر عليها|لحاله جوا)"
+REASON_PATTERNS_AR_RU: dict[str, list[tuple[str, re.Pattern]]] = {
+    "ar": [
+        (
+            "gas_smell",
+            rx(
+                r"&(ريح|رايح)[هت]? (قويه )?(لل|ال|ل)?غاز#"
+                r"|&(تسريب|تسرب|بتسرب|بيسرب|بسرب) (في |بال|ال|لل)?غاز#"
+                r"|&(شامم|شاممه|شامين|بشم|نشم)~(\s+\S+){0,2}\s+(ال)?غاز#"
+            ),
+        ),
+        (
+            "sparks",
+            rx(
+                r"&(شراره|شرارات|شرار|بيطق شرار|دخان|بيدخن|بتدخن|طالع دخان|ريحه حريق|ريحه احتراق)"
+                r"|&(ريحه شي محروق|ريحه محروق|ريحه بلاستيك محروق|ريحه شياط|ريحه حرق)"
+                r"|&(بريزه|فيشه|كابل|شريط|سلك)~(\s+\S+){0,3}\s+(ذاب|ذابت|ساح|ساحت|احترق|احترقت)#"
+                r"|&(ذابت|ذاب|ساحت|ساح|احترقت|احترق)~\s+(\S+\s+){0,2}(ال)?(بريزه|فيشه|كابل|شريط)"
+            ),
+        ),
+        (
+            "flooding",
+            rx(
+                r"&(فيضان|فيضانات|طوفان|غرقان|غرقانه|غرقت|غرق البيت|غرقنا|بتطوف|طافت|طايفه)"
+                r"|&(انفجار ماسوره|انفجار بالماسوره|ماسوره انفجرت|انفجرت الماسوره|ماسوره فاقعه)"
+                r"|&(فقعت الماسوره|الماسوره فقعت|قسطل فاقع|فقع القسطل|انفجر القسطل)"
+                r"|&(مي|ميه|المي|الميه|المياه)\s+(بكل|في كل)\s+(مكان|البيت|الدار)"
+            ),
+        ),
+        (
+            "locked_out",
+            rx(
+                r"&(انقفل علي|انقفل الباب|انسكر الباب|انسكر علي|سكر الباب علي|انقفلت برا|علقت برا)"
+                r"|&(علقت بره|علقنا برا|علقنا بره|ظليت برا|ظلينا برا|بقيت برا|انا برا البيت)"
+                r"|&(المفتاح|المفاتيح|مفتاحي|مفاتيحي)~\s+(ضل\S*\s+|ظل\S*\s+|نسيت\S*\s+)?"
+                r"(جوا|جوه|بالداخل|في الداخل)"
+                r"|&(ضيعت|ضاعت|ضاع|ضيعنا|فقدت|نسيت) (ال)?(مفاتيح|مفتاح)"
+                r"|&(ما بقدر|مش قادر|مش قادره|ما بقدرش|ما منقدر|مش قادرين|مش عارف|مش عارفه) "
+                r"(افوت|ادخل|افتح|نفوت|ندخل|نفتح)"
+                rf"|&{_CHILD_AR}~(\s+\S+){{0,2}}\s+(ال)?{_INSIDE_AR}#"
+            ),
+        ),
+        (
+            "no_power",
+            rx(
+                r"&(ما في كهربا|مافي كهربا|ما فيش كهربا|مفيش كهربا|لا يوجد كهربا|لا توجد كهربا)"
+                r"|&(انقطعت الكهربا|انقطاع الكهربا|الكهربا مقطوعه|قطعت الكهربا|راحت الكهربا)"
+                r"|&(بدون كهربا|بلا كهربا|البيت عتمه|الدار عتمه|عتمه بالبيت|قاعدين بالعتمه)"
+            ),
+        ),
+    ],
+    "ru": [
+        (
+            "gas_smell",
+            rx(
+                r"\b(запах\w* газ\w*|пахнет газ\w*|газом пахнет|воня\w* газ\w*|утечк\w* газ\w*)"
+                r"|\b(газ\w* утека\w*|чувству\w* газ\w*)"
+            ),
+        ),
+        (
+            "sparks",
+            rx(
+                r"\b(искр(?!ен)\w*|дым\w*|гар(ь|и|ью)\b|горел\w*|пахнет пален\w*|запах пален\w*)"
+                r"|\b(оплавил\w*|расплавил\w*|плавит\w*|задымлен\w*)"
+            ),
+        ),
+        (
+            "flooding",
+            rx(
+                r"\b(потоп\w*|затопил\w*|затопля\w*|заливает|залил[оаи]?\b|прорвал\w*|прорыв\w*)"
+                r"|\b(лопнул\w* труб\w*|труб\w* лопнул\w*|вод(а|ой) (везде|повсюду|по всей))"
+                r"|\b(все в воде|по щиколотку)"
+            ),
+        ),
+        (
+            "locked_out",
+            rx(
+                r"\b(захлопнул\w*|не (могу|можем|может) (попасть|войти|зайти)|заперл\w*)"
+                r"|\b(не (могу|можем) открыть двер\w*|ключ\w* (остал\w* )?внутри)"
+                r"|\b(оставил\w* ключ\w*|забыл\w* ключ\w* (дома|внутри)|потерял\w* ключ\w*)"
+                r"|\b(ключ\w* потерял\w*|остал\w* на улице|стою на улице|стоим на улице)"
+                r"|\b(ребен\w*|малыш\w*|младен\w*|сын\w*|доч\w*|ребят\w*)(\s+\S+){0,2}\s+"
+                r"(внутри|заперт\w*|закрыт\w*|один дома|одна дома)"
+            ),
+        ),
+        (
+            "no_power",
+            rx(
+                r"\b(нет света|нет электричества|пропал\w* свет|свет пропал|пропал\w* электричеств)"
+                r"|\b(отключил\w* свет|вырубил\w* свет|свет вырубил\w*|без света|без электричества)"
+                r"|\b(погас\w* свет|свет погас\w*|сидим в темноте|весь дом без)"
+            ),
+        ),
+    ],
+}
 PARTIAL_POWER = rx(
     r"@(חצי|בחלק|חלק מה)|(אין חשמל|בלי חשמל)\s+(רק\s+)?(ב|ל)(חדר|מטבח|סלון|מרפסת|שקע|מזגן)"
     r"|\b(half|part of|some of)\b|\b(no power|no electricity) (only )?(in|to) (the |one |a )?"
     r"(kitchen|room|bedroom|bathroom|outlet|socket|balcony)"
+    r"|&(نص البيت|نص الدار|جزء من البيت|بس بالمطبخ|بس بغرفه|بس بالصالون|بس بالحمام|بغرفه وحده)"
+    r"|\b(половин\w*|в части|част\w* (дома|квартиры)|в одной комнате|одн\w* розетк\w*)"
+    r"|\bтолько (в|на) (кухн\w*|комнат\w*|спальн\w*|ванн\w*|балкон\w*|зал\w*)"
 )
 URGENT_WORDS = rx(
     r"@(דחוף|דחופה|בדחיפות|חירום|כמה שיותר מהר|מהר בבקשה|בהקדם האפשרי|מיידי)#"
     r"|\b(urgent\w*|asap|a\.s\.a\.p|emergency|right now|immediately|hurry)\b"
+    r"|&(مستعجل|مستعجله|مستعجلين|ضروري|ضروريه|عاجل|طارئ|طاري|طوارئ|طواري|بسرعه|فورا|حالا)#"
+    r"|&(باسرع وقت|اسرع وقت|عالسريع|ع السريع|دخيلك|الحقوني|الحقني)"
+    r"|\b(срочн\w*|экстренн\w*|аварийн\w*|авари(я|ю|и)\b|немедленно|как можно (скорее|быстрее))"
+    r"|\b(побыстрее|поскорее|прямо сейчас|скорее|помогите)\b"
 )
 NOT_URGENT = rx_cut(
     r"@(לא דחוף|לא דחופה|לא בוער|אין לחץ|לא חירום)#"
     r"|\b(not (urgent|an emergency)|isn'?t urgent|no rush|no hurry|not in a hurry)\b"
+    r"|&(مش مستعجل|مش مستعجله|مش مستعجلين|مش ضروري|غير مستعجل|مش عاجل|مش طارئ|لا داعي للاستعجال)"
+    r"|&(ما في استعجال|مافي استعجال|بدون استعجال|على مهلك|ع مهلك|عمهلك|مش شي طارئ)#"
+    r"|\b(не срочн\w*|несрочн\w*|не горит|не к спеху|без спешки|не спеш\w*|не тороп\w*)"
+    r"|\b(не экстренн\w*|не авари\w*)"
 )
 
 
 def urgency(text: str) -> tuple[bool, str]:
-    """(urgent, reason); reason is "" when not urgent."""
+    """(urgent, reason); reason is "" when not urgent. The most dangerous reason named in
+    any of the message's languages wins."""
     folded = fold(text)
-    for reason, pattern in REASON_PATTERNS:
+    patterns = _patterns(scripts(folded))
+    for reason, pattern in patterns:
         if pattern.search(folded) and not (reason == "no_power" and PARTIAL_POWER.search(folded)):
             return True, reason
-    if URGENT_WORDS.search(fold(NOT_URGENT.cut(text))):
+    if URGENT_WORDS.search(NOT_URGENT.cut(folded)):
         return True, "other"
     return False, ""
+
+
+def _patterns(present: tuple[str, ...]) -> list[tuple[str, re.Pattern]]:
+    """The reason patterns of the scripts present, most dangerous reason first."""
+    if present == ("he_en",):
+        return REASON_PATTERNS
+    extra = [pair for script in present[1:] for pair in REASON_PATTERNS_AR_RU[script]]
+    order = [reason for reason, _ in REASON_PATTERNS]
+    return sorted([*REASON_PATTERNS, *extra], key=lambda pair: order.index(pair[0]))
