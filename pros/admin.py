@@ -16,6 +16,7 @@ from unfold.decorators import action, display
 from unfold.forms import BaseDialogForm
 
 from fixi.models import BusinessSettings
+from fixi.phone_admin import PhoneAdminMixin, phone_column
 from leads.calendar import rotate_token
 from leads.models import OPEN_STATUSES, Lead
 from leads.pro_office import agenda
@@ -78,15 +79,25 @@ class RecentLeadInline(TabularInline):
 
 
 @admin.register(Pro)
-class ProAdmin(ModelAdmin):
-    list_display = ["name", "phone", "active", "on_break", "rating", "review_count", "load_vs_cap"]
+class ProAdmin(PhoneAdminMixin, ModelAdmin):
+    list_display = [
+        "name",
+        "whatsapp",
+        "active",
+        "on_break",
+        "rating",
+        "review_count",
+        "load_vs_cap",
+    ]
     list_editable = ["active"]
     list_filter = ["active", "trades__trade", "cities"]
     search_fields = ["name", "phone"]
+    # Typed any common way, refused when WhatsApp cannot reach it; found as it is shown.
+    whatsapp_fields = phone_search_fields = ("phone",)
     actions = ["activate", "deactivate", "delete_selected"]
     actions_detail = ["rotate_calendar_link"]
     fieldsets = [
-        (None, {"fields": ["name", "phone", "chat_id", "active"]}),
+        (None, {"fields": ["name", "phone", "whatsapp", "chat_id", "active"]}),
         (_("Voice"), {"fields": ["persona", "tone"]}),
         (_("Work"), {"fields": ["working_hours", "max_load", "load_vs_cap", "last_assigned_at"]}),
         (_("Office on WhatsApp"), {"fields": ["on_break", "agenda_time", "agenda_sent_on"]}),
@@ -101,6 +112,7 @@ class ProAdmin(ModelAdmin):
     ]
     # Ratings, load and assignment times are the system's to keep, never typed in.
     readonly_fields = [
+        "whatsapp",
         "chat_id",
         "rating",
         "review_count",
@@ -118,6 +130,8 @@ class ProAdmin(ModelAdmin):
         # The cap each pro is held to: its own, or the business's default.
         default_cap = BusinessSettings.load().max_pro_load
         return super().get_queryset(request).annotate(cap=Coalesce("max_load", Value(default_cap)))
+
+    whatsapp = phone_column("phone", _("WhatsApp"))
 
     @display(description=_("open jobs / cap"))
     def load_vs_cap(self, pro):
