@@ -121,21 +121,28 @@ class PhoneFormField(forms.CharField):
 
 class PhoneAdminMixin:
     """For a ModelAdmin: `whatsapp_fields` are typed as numbers Fixi must reach on WhatsApp
-    (no landlines), `phone_search_fields` are found by a number searched in any spelling
-    ('054-123-4567', '054 123', '+972 54...')."""
+    (no landlines), `phone_fields` as any number; `phone_search_fields` are found by a
+    number searched in any spelling ('054-123-4567', '054 123', '+972 54...')."""
 
     whatsapp_fields: tuple[str, ...] = ()
+    phone_fields: tuple[str, ...] = ()
     phone_search_fields: tuple[str, ...] = ()
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name not in self.whatsapp_fields or field is None:
+        if field is None:
+            return field
+        if db_field.name in self.whatsapp_fields:
+            reader, hint = phones.whatsapp_phone, _("A mobile number, written any common way.")
+        elif db_field.name in self.phone_fields:
+            reader, hint = phones.normalize_phone, _("Written any common way.")
+        else:
             return field
         return PhoneFormField(
-            reader=phones.whatsapp_phone,
+            reader=reader,
             required=field.required,
             label=field.label,
-            help_text=field.help_text or _("A mobile number, written any common way."),
+            help_text=field.help_text or hint,
         )
 
     def get_search_results(self, request, queryset, search_term):

@@ -27,6 +27,8 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
+from fixi.phone_admin import PhoneAdminMixin, phone_column
+from fixi.phones import national
 from leads import admin_views, manager_actions
 from leads.admin_views import CancelForm, ConversationView, InboxView, ReassignForm, back_to
 from leads.assignment import (
@@ -109,9 +111,10 @@ DETAIL_ACTIONS_BOOKED = {*DETAIL_ACTIONS_OPEN, "complete_lead"}
 
 
 @admin.register(Lead)
-class LeadAdmin(ModelAdmin):
+class LeadAdmin(PhoneAdminMixin, ModelAdmin):
     list_display = [
         "customer_column",
+        "customer_whatsapp",
         "status_column",
         "issue_type",
         "city",
@@ -141,6 +144,7 @@ class LeadAdmin(ModelAdmin):
         "description",
         "summary",
     ]
+    phone_search_fields = ("customer__phone",)  # the number as shown, or in any spelling
     actions = ["export_selected_csv", "delete_selected"]
     actions_list = ["export_csv", "open_inbox"]
     actions_row = ["open_conversation"]
@@ -151,6 +155,7 @@ class LeadAdmin(ModelAdmin):
             {
                 "fields": [
                     "customer",
+                    "customer_whatsapp",
                     "status",
                     "pro",
                     "bot_paused",
@@ -204,6 +209,7 @@ class LeadAdmin(ModelAdmin):
         ),
     ]
     readonly_fields = [
+        "customer_whatsapp",
         "status",
         "pro",
         "bot_paused",
@@ -234,7 +240,10 @@ class LeadAdmin(ModelAdmin):
     @display(description=gettext_lazy("Customer"), ordering="customer__name", header=True)
     def customer_column(self, lead):
         customer = lead.customer
-        return customer.name or customer.phone, customer.phone if customer.name else ""
+        # The number, with its WhatsApp link, has a column of its own (customer_whatsapp).
+        return customer.name or national(customer.phone) or customer.chat_id, ""
+
+    customer_whatsapp = phone_column("customer__phone", gettext_lazy("Phone"))
 
     @display(description=gettext_lazy("Status"), ordering="status", label=STATUS_LABELS)
     def status_column(self, lead):
@@ -484,10 +493,23 @@ class LeadAdmin(ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ModelAdmin):
-    list_display = ["name", "phone", "language", "created_at"]
+class CustomerAdmin(PhoneAdminMixin, ModelAdmin):
+    list_display = ["name", "whatsapp", "language", "created_at"]
     search_fields = ["name", "phone", "chat_id"]
+    phone_fields = phone_search_fields = ("phone",)
     list_filter = ["language"]
+
+    whatsapp = phone_column("phone", gettext_lazy("phone"))
+
+    # A customer is the WhatsApp chat their messages come from: once known, the chat id
+    # and its number are shown (the number with its WhatsApp link), not edited.
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["chat_id", "phone", "name", "language"]
+        return ["name", "whatsapp", "chat_id", "language"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["whatsapp", "chat_id"] if obj is not None else []
 
 
 class ReportedLeadInline(TabularInline):
@@ -507,10 +529,12 @@ class ReportedLeadInline(TabularInline):
 class SosReportAdmin(ModelAdmin):
     """Every SOS report as it was sent, with the leads it listed."""
 
-    list_display = ["created_at", "lead_count", "sent_to"]
-    readonly_fields = ["created_at", "lead_count", "sent_to", "text"]
+    list_display = ["created_at", "lead_count", "sent_to_phone"]
+    readonly_fields = ["created_at", "lead_count", "sent_to_phone", "text"]
     fields = readonly_fields
     inlines = [ReportedLeadInline]
+
+    sent_to_phone = phone_column("sent_to", gettext_lazy("sent to"))
 
     def has_add_permission(self, request):
         return False

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fixi.models import BaseModel
+from fixi.phones import national
 from fixi.vocabulary import IssueType, Language
 
 
@@ -21,7 +22,7 @@ class Customer(BaseModel):
         verbose_name = _("customer")
 
     def __str__(self):
-        return self.name or self.phone or self.chat_id
+        return self.name or national(self.phone) or self.chat_id
 
     @property
     def first_name(self) -> str:
