@@ -1,10 +1,17 @@
 """Every message Fixi sends on WhatsApp, in one place, written once through gettext.
 
-Each text is an English msgid; its Hebrew is in locale/he/LC_MESSAGES/django.po. A text is
-rendered in the language of whoever reads it, whatever language is active in the process:
+Each text is an English msgid; its Hebrew, Arabic and Russian are in
+locale/{he,ar,ru}/LC_MESSAGES/django.po. A text is rendered in the language of whoever reads
+it, whatever language is active in the process:
 
-- customers: their own language (English, and Hebrew for any other);
-- pros and the admin's WhatsApp: always Hebrew.
+- customers: their own language (Hebrew, English, Arabic or Russian; Hebrew for any other);
+- pros and the admin's WhatsApp: always Hebrew. A customer who does not write Hebrew is
+  shown to the pro by a Hebrew summary and their own words beside it.
+
+Every customer text leaves here with each line's direction settled (`directed`): WhatsApp
+sets a line right-to-left or left-to-right by its first letter, so an Arabic or Hebrew line
+that opens with a Latin pro name, a time or an emoji alone would read left-to-right, and a
+Russian or English line that opens with a Hebrew service name right-to-left.
 
 Texts to pros carry the context "to a pro" and texts to the admin "to the admin", so their
 Hebrew never has to match a customer's. Hebrew to customers is gender-neutral the way
@@ -19,36 +26,75 @@ words, city names) live with the code that reads them; only the words Fixi says 
 
 import functools
 import inspect
+import unicodedata
 from urllib.parse import quote
 
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, npgettext, override, pgettext, pgettext_lazy
 
-from fixi.vocabulary import Language
+from fixi.vocabulary import Language, language_of
 
 HEBREW = Language.HEBREW.value
 ENGLISH = Language.ENGLISH.value
+ARABIC = Language.ARABIC.value
+RUSSIAN = Language.RUSSIAN.value
+CUSTOMER_LANGUAGES = (HEBREW, ENGLISH, ARABIC, RUSSIAN)
+RIGHT_TO_LEFT = (HEBREW, ARABIC)
 SIGNATURE = "Fixi Support"
 MAX_PRICE_LINES = 5
 MAX_MEDIA_LINKS = 3
+CUSTOMER_WORDS_CHARS = 300  # a non-Hebrew customer's own words in a pro's message
+
+RLM = "\u200f"  # RIGHT-TO-LEFT MARK
+LRM = "\u200e"  # LEFT-TO-RIGHT MARK
+_STRONG_RTL = ("R", "AL")
 
 
 def _lang(language: str) -> str:
-    """The language Fixi answers in: English for English, Hebrew for everything else."""
-    return ENGLISH if language == ENGLISH else HEBREW
+    """The language Fixi answers a customer in: theirs when Fixi speaks it, else Hebrew."""
+    return language if language in CUSTOMER_LANGUAGES else HEBREW
+
+
+def _first_strong(line: str) -> str:
+    """The bidirectional class of the line's first letter: "L", "R", "AL", or "" for none."""
+    for character in line:
+        kind = unicodedata.bidirectional(character)
+        if kind in ("L", "R", "AL"):
+            return kind
+    return ""
+
+
+def _directed_line(line: str, right_to_left: bool) -> str:
+    if not line or line[0] in (RLM, LRM):
+        return line
+    strong = _first_strong(line)
+    if right_to_left and strong not in _STRONG_RTL:
+        return RLM + line  # a Latin name, a time or an emoji first; or no letter at all
+    if not right_to_left and strong in _STRONG_RTL:
+        return LRM + line  # a Hebrew or Arabic name or service first
+    return line
+
+
+def directed(text: str, language: str) -> str:
+    """`text` with a direction mark opening each line whose first letter would set it in
+    the wrong direction for `language`'s reader; other lines are left as they are."""
+    right_to_left = _lang(language) in RIGHT_TO_LEFT
+    return "\n".join(_directed_line(line, right_to_left) for line in text.split("\n"))
 
 
 def _to_customer(function):
-    """Render `function` in its `language` argument's language."""
+    """Render `function` in its `language` argument's language, each line's direction set."""
     signature = inspect.signature(function)
 
     @functools.wraps(function)
     def rendered(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        with override(_lang(bound.arguments["language"])):
-            return function(*args, **kwargs)
+        language = _lang(bound.arguments["language"])
+        with override(language):
+            result = function(*args, **kwargs)
+        return directed(result, language) if isinstance(result, str) else result
 
     return rendered
 
@@ -120,10 +166,19 @@ def issue_label(issue_type: str, language: str = HEBREW) -> str:
 
 
 def city_name(lead, language: str = HEBREW) -> str:
-    """The city's name in the language (its stored name, not a translation), else as written."""
+    """The city's name in the language (its stored name, not a translation), else as written.
+
+    Arabic and Russian read the city's own name in their script when the city has one, else
+    the Hebrew name (Arabic: the name on every sign) or the English one (Russian: a
+    Cyrillic reader reads Latin letters more easily than Hebrew)."""
     if lead.city is None:
         return lead.city_text
-    return lead.city.name_en if _lang(language) == ENGLISH else lead.city.name_he
+    language = _lang(language)
+    if language in (ARABIC, RUSSIAN):
+        own = getattr(lead.city, f"name_{language}", "")  # cities gain these names in turn
+        fallback = lead.city.name_he if language == ARABIC else lead.city.name_en
+        return own or fallback
+    return lead.city.name_en if language == ENGLISH else lead.city.name_he
 
 
 def price_lines(pro) -> list[str]:
@@ -147,6 +202,42 @@ def _place(lead) -> dict:
 
 def _links(files: list[dict]) -> str:
     return " ".join([item["url"] for item in files if item and item.get("url")][:MAX_MEDIA_LINKS])
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _hebrew_summary(lead) -> str:
+    """The job in one Hebrew line for the pro: the lead's summary when it is Hebrew (Gemini
+    writes it in Hebrew for any customer), else the trade, the city and whether it is
+    urgent, from what was understood."""
+    summary = (lead.summary or "").strip()
+    if summary and language_of(summary) == HEBREW:
+        return summary
+    parts = [issue_label(lead.issue_type), city_name(lead)]
+    if lead.urgent:
+        parts.append(pgettext("to a pro", "urgent"))
+    return " · ".join(part for part in parts if part)
+
+
+def _language_name(lead) -> str:
+    """The customer's language in Hebrew words ("רוסית"), for a pro."""
+    try:
+        return str(Language(lead.language).label)
+    except ValueError:
+        return lead.language
+
+
+def _customer_words(lead) -> str:
+    """What a customer who does not write Hebrew wrote, as written, clipped; "" for a
+    Hebrew customer, whose summary is their own words."""
+    if lead.language == HEBREW:
+        return ""
+    return _clip(lead.description or lead.summary or "", CUSTOMER_WORDS_CHARS)
 
 
 # --- buttons ----------------------------------------------------------------------------
@@ -301,8 +392,15 @@ def pro_job_offer(lead, slot_start) -> str:
         pgettext("to a pro", "When: %(when)s") % {"when": when(slot_start)},
         pgettext("to a pro", "Customer: %(name)s") % {"name": name},
     ]
-    if lead.summary:
-        lines.append(pgettext("to a pro", "Description: %(summary)s") % {"summary": lead.summary})
+    summary = _hebrew_summary(lead)
+    if summary:
+        lines.append(pgettext("to a pro", "Description: %(summary)s") % {"summary": summary})
+    words = _customer_words(lead)
+    if words:
+        lines.append(
+            pgettext("to a pro", "In the customer's words (%(language)s): %(words)s")
+            % {"language": _language_name(lead), "words": words}
+        )
     links = _links(lead.media)
     if links:
         lines.append(pgettext("to a pro", "Photos/files: %(links)s") % {"links": links})
@@ -464,8 +562,11 @@ def pro_address_changed(lead) -> str:
 @_in_hebrew
 def pro_customer_added(lead, text: str, files: list[dict]) -> str:
     name = lead.customer.first_name or pgettext("to a pro", "the customer")
-    head = pgettext("to a pro", "✉️ %(name)s (%(address)s, %(city)s) added:")
-    lines = [head % {**_place(lead), "name": name}]
+    if lead.language == HEBREW:
+        head = pgettext("to a pro", "✉️ %(name)s (%(address)s, %(city)s) added:")
+    else:
+        head = pgettext("to a pro", "✉️ %(name)s (%(address)s, %(city)s) added, in %(language)s:")
+    lines = [head % {**_place(lead), "name": name, "language": _language_name(lead)}]
     if text.strip():
         lines.append(text.strip()[:500])
     links = _links(files)
@@ -510,6 +611,8 @@ def _agenda_job(number: int, lead) -> list[str]:
         lines += [f"📍 {address}", f"🧭 {_waze_link(address)}"]
     issue = issue_label(lead.issue_type) or pgettext("to a pro", "a job")
     summary = (lead.summary or "").strip()[:AGENDA_SUMMARY_CHARS]
+    if language_of(summary) in (ARABIC, RUSSIAN):
+        summary = ""  # the pro reads Hebrew: the trade says it
     lines.append(f"🔧 {issue} – {summary}" if summary else f"🔧 {issue}")
     if lead.urgent:
         lines.append(pgettext("to a pro", "🚨 Urgent"))

@@ -321,7 +321,8 @@ def test_done_alone_asks_the_price_once_and_the_answer_sends_the_receipt(pro):
         asked
         == "כמה גבית על העבודה אצל Dana (אינסטלציה, הרצל 10, חיפה)? כתוב/י את הסכום, למשל 450."
     )
-    assert [m.text for m in to(CUSTOMER)][-1].startswith("Yossi Cohen סימן/ה")  # rating only
+    # the rating question only; its first line opens with a Latin name, so it is marked RTL
+    assert [m.text for m in to(CUSTOMER)][-1].startswith("\u200fYossi Cohen סימן/ה")
     assert ProCommand.objects.get(command="final_price").state == ProCommandState.AWAITING
 
     assert from_pro(pro, 'גביתי 1,200 ש"ח') == "price_recorded"
