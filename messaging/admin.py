@@ -5,6 +5,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from fixi.links import safe_url
+from fixi.phone_admin import PhoneAdminMixin, phone_column
 from messaging import simulator
 from messaging.models import InboundMessage, OutboundMessage
 
@@ -46,11 +47,17 @@ class SourceFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _with_phone(fields: list[str]) -> list[str]:
+    """The fields with the chat's number (and its WhatsApp link) after the chat id."""
+    at = fields.index("chat_id") + 1
+    return [*fields[:at], "whatsapp", *fields[at:]]
+
+
 @admin.register(InboundMessage)
-class InboundMessageAdmin(ModelAdmin):
+class InboundMessageAdmin(PhoneAdminMixin, ModelAdmin):
     list_display = [
         "created_at",
-        "chat_id",
+        "whatsapp",
         "sender_name",
         "kind",
         "subtype",
@@ -61,12 +68,20 @@ class InboundMessageAdmin(ModelAdmin):
     ]
     list_filter = ["kind", "subtype", "state", SourceFilter, "webhook_type"]
     search_fields = ["chat_id", "sender_name", "text", "original_text", "provider_message_id"]
+    phone_search_fields = ("chat_id",)  # the number as shown, or in any spelling
     # Every field read-only, the media link through link_or_text in its place.
     exclude = ["media_url"]
-    readonly_fields = [
-        "source",
-        *("media_link" if f.name == "media_url" else f.name for f in InboundMessage._meta.fields),
-    ]
+    readonly_fields = _with_phone(
+        [
+            "source",
+            *(
+                "media_link" if f.name == "media_url" else f.name
+                for f in InboundMessage._meta.fields
+            ),
+        ]
+    )
+
+    whatsapp = phone_column("chat_id", _("chat"))
 
     def has_add_permission(self, request):
         return False
@@ -102,10 +117,10 @@ class InboundMessageAdmin(ModelAdmin):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(ModelAdmin):
+class OutboundMessageAdmin(PhoneAdminMixin, ModelAdmin):
     list_display = [
         "created_at",
-        "chat_id",
+        "whatsapp",
         "kind",
         "text",
         "status",
@@ -115,7 +130,9 @@ class OutboundMessageAdmin(ModelAdmin):
     ]
     list_filter = ["status", "kind"]
     search_fields = ["chat_id", "text", "provider_message_id", "topic"]
+    phone_search_fields = ("chat_id",)
     readonly_fields = [
+        "whatsapp",
         "status",
         "attempts",
         "provider_message_id",
@@ -136,10 +153,13 @@ class OutboundMessageAdmin(ModelAdmin):
         return [*fields, "file_link"] if self._view_only(request, obj) else fields
 
     def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
+        fields = [f for f in super().get_fields(request, obj) if f != "whatsapp"]
+        fields = _with_phone(fields) if "chat_id" in fields else fields
         if not self._view_only(request, obj):
             return fields
         return ["file_link" if f == "file_url" else f for f in fields if f != "file_link"]
+
+    whatsapp = phone_column("chat_id", _("chat"))
 
     @display(description=_("file link"))
     def file_link(self, message: OutboundMessage) -> str:
