@@ -3,6 +3,7 @@ no-op task round trip on the same broker, and the worker's peak memory.
 
     python -m bench.pipeline [--messages 300] [--noop 2000] [--breakdown 40]
                              [--broker-url URL] [--ai gemini|offline] [--json]
+                             [--breakdown-only] [--queries]
 
 Against a throwaway, migrated SQLite database (seed_demo: 13 pros in 10 cities, 14 days
 of slots) it starts the fake Green API and the fake Gemini of the test suite in this
@@ -20,10 +21,16 @@ process and ONE real worker (prefork, concurrency 1, default queue) on Redis, th
    on the same worker). The fake Gemini answers the dispatcher and the persona replies
    through the real google-genai SDK; the fake Green API accepts every send.
 3. baseline again (drift).
-4. breakdown: with the worker stopped, --breakdown more messages go through the same
-   functions the tasks call (ingest, processing, each send) in this process, and the
-   SQL queries, HTTP requests and CPU time of each stage are counted per message, the
-   Gemini SDK calls inside processing on a line of their own: where the time goes.
+4. breakdown: with the worker stopped, --breakdown more customers go through the same
+   functions the tasks call (ingest, the task that comes before the quiet window, the
+   turn, each send) in this process, each with a first message and then a follow-up on
+   the lead it opened, and the SQL queries, HTTP requests and CPU time of each stage are
+   counted per run, the Gemini SDK calls inside the turns on a line of their own: where
+   the time goes. The queries of each turn stand beside the goal (<= 20), and the
+   worker's CPU per message without the SDK's own beside the no-op task's.
+   --queries lists each stage's SQL by the line of Fixi's code that ran it (the stack
+   is read for every query, so CPU figures of such a run are inflated);
+   --breakdown-only runs this phase alone (no worker, baseline or pipeline).
 
 While the pipeline runs, the RSS of the worker and its pool child is sampled every
 100 ms. It prints messages/s, outbox sends/s, the ratio to the baseline, the memory
@@ -44,7 +51,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
+import traceback
+from collections import Counter, deque
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -110,7 +118,7 @@ class Messages:
     def __init__(self, count: int, run_tag: str, first: int = 0):
         today = datetime.now(LOCAL).date()
         days = working_days(9, today)  # seed_demo generates 14 days of slots
-        self.payloads, self.readings = [], {}
+        self.payloads, self.follow_ups, self.readings = [], [], {}
         for index in range(first, first + count):
             city, trade, request, street = SCENARIOS[index % len(SCENARIOS)]
             turn = index // len(SCENARIOS)
@@ -137,6 +145,8 @@ class Messages:
                 "transcript": "",
             }
             self.payloads.append(webhook(chat, name, text, f"BAE5{run_tag}{index:08X}"))
+            later, later_text, self.readings[later_text] = follow_up(self.payloads[-1], index)
+            self.follow_ups.append(later)
 
 
 def webhook(chat: str, name: str, text: str, message_id: str) -> dict:
@@ -486,65 +496,197 @@ def lead_outcomes(ids: list) -> dict:
     }
 
 
-def breakdown(messages: Messages, green, gemini) -> dict:
+TURN_QUERY_GOAL = 20  # SQL queries of a common customer turn (processing, not the sends)
+STAGES = (
+    ("ingest", "ingest (the webhook's part, not the worker's)"),
+    ("early task", "processing task before the quiet window: put back"),
+    ("first turn", "new customer: read, lead, route, book, ask the pro, answer"),
+    ("follow-up turn", "a detail on the open lead: the pro told, the customer answered"),
+    ("gemini", "of which the Gemini calls through the SDK (both turns)"),
+    ("send", "sending (one task per outbox row)"),
+)
+TURN_STAGES = ("first turn", "follow-up turn")
+WORKER_STAGES = ("early task", *TURN_STAGES, "send")
+
+
+def follow_up(payload: dict, index: int) -> tuple[dict, str, dict]:
+    """The customer's next message on the lead the first one opened: a detail for the pro
+    (the entry code and the floor), with the dispatcher's reading of it."""
+    chat = payload["senderData"]["chatId"]
+    name = payload["senderData"]["senderName"]
+    text = f"הקוד בכניסה לבניין הוא {1000 + index}, קומה {index % 9 + 1}"
+    reading = {
+        "city": "",
+        "issue_type": "other",
+        "urgent": False,
+        "urgency_reason": "none",
+        "language": "he",
+        "summary": "",
+        "address": "",
+        "requested_date": "",
+        "requested_time": "",
+        "time_of_day": "none",
+        "customer_name": "",
+        "transcript": "",
+        "intent": "describe",
+    }
+    return webhook(chat, name, text, payload["idMessage"] + "F"), text, reading
+
+
+class CallSites(deque):
+    """The SQL of a stage grouped by the line of Fixi's code that ran it (the innermost
+    frame outside Django and the bench): how many times, and one statement as an example.
+    It stands in for the connection's query log, so it sees what the query counts count,
+    transaction statements (BEGIN, SAVEPOINT, COMMIT) included."""
+
+    def __init__(self, log: deque):
+        super().__init__(log, maxlen=log.maxlen)
+        self.stage = None
+        self.sites: dict[str, Counter] = {}
+        self.examples: dict[tuple[str, str], str] = {}
+
+    def append(self, entry) -> None:
+        super().append(entry)
+        if self.stage is not None:
+            site = self.site()
+            self.sites.setdefault(self.stage, Counter())[site] += 1
+            sql = " ".join(str(entry.get("sql", "")).split())
+            self.examples.setdefault((self.stage, site), sql[:150])
+
+    @staticmethod
+    def site() -> str:
+        own = [
+            frame
+            for frame in traceback.extract_stack()
+            if frame.filename.startswith(str(REPO))
+            and "/.venv/" not in frame.filename
+            and "/bench/" not in frame.filename
+        ]
+        if not own:
+            return "?"
+        frame = own[-1]
+        return f"{Path(frame.filename).relative_to(REPO)}:{frame.lineno} {frame.name}"
+
+
+def breakdown(messages: Messages, green, gemini, call_sites: bool = False) -> dict:
     """Where a message's work goes, in this process with the worker stopped: the same
     processing and send functions the tasks call, run one after the other for each
     message, with the SQL queries, the HTTP requests to the fakes and this thread's CPU
-    time counted per stage (the fakes answer on threads of their own)."""
+    time counted per stage (the fakes answer on threads of their own).
+
+    Each message is taken as the worker takes it: its task comes before the quiet window
+    has passed and puts itself back ("early task"); the message is then dated back by the
+    window (outside the counts) and the task run again ("first turn"); every outbox row
+    it queued is sent. Then the customer writes again on the lead it opened, and the same
+    happens to that message ("follow-up turn")."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from ai import gemini as sdk_calls
+    from fixi.models import BusinessSettings
     from leads.conversation import process_inbound
     from messaging import inbox, outbox
-    from messaging.models import OutboundMessage, OutboundStatus
+    from messaging.models import InboundMessage, OutboundMessage, OutboundStatus
 
     stages = {
-        name: {"cpu_ms": 0.0, "queries": 0, "http": 0, "runs": 0}
-        for name in ("ingest", "process", "process: gemini", "send")
+        name: {"cpu_ms": 0.0, "queries": 0, "http": 0, "runs": 0, "counts": []}
+        for name, _ in STAGES
     }
+    sdk_ms = Counter()  # the SDK's CPU inside each turn stage
+    current = []  # the stages being counted, outermost first
+    sites = CallSites(connection.queries_log) if call_sites else None
     asking = sdk_calls.generate_structured
+    window = dt.timedelta(seconds=float(BusinessSettings.load().quiet_window_seconds) + 1)
 
     def timed_ask(**kwargs):  # the dispatcher and the persona look it up on the module
-        return counted("process: gemini", lambda: asking(**kwargs))
+        return counted("gemini", lambda: asking(**kwargs))
 
     def http_requests() -> int:
         return len(green.requests) + (len(gemini.requests) if gemini else 0)
 
     def counted(name: str, call):
+        current.append(name)
+        if sites is not None:
+            sites.stage = current[0]  # the SDK's calls count with the turn they are part of
         http_before = http_requests()
         cpu_before = time.thread_time()
-        with CaptureQueriesContext(connection) as queries:
-            value = call()
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                value = call()
+        finally:
+            current.pop()
+        spent = (time.thread_time() - cpu_before) * 1000
         stage = stages[name]
-        stage["cpu_ms"] += (time.thread_time() - cpu_before) * 1000
+        stage["cpu_ms"] += spent
         stage["queries"] += len(queries.captured_queries)
         stage["http"] += http_requests() - http_before
         stage["runs"] += 1
+        stage["counts"].append(len(queries.captured_queries))
+        if current:
+            sdk_ms[current[-1]] += spent
         return value
 
+    def one_message(payload: dict, turn: str) -> None:
+        stored = counted("ingest", lambda: inbox.ingest(payload))
+        inbound_id = str(stored.inbound_id)
+        counted("early task", lambda: process_inbound(inbound_id))
+        arrived = InboundMessage.objects.get(pk=inbound_id).created_at
+        InboundMessage.objects.filter(pk=inbound_id).update(created_at=arrived - window)
+        counted(turn, lambda: process_inbound(inbound_id))
+        queued = OutboundMessage.objects.filter(status=OutboundStatus.QUEUED)
+        for pk in queued.order_by("created_at").values_list("pk", flat=True):
+            counted("send", lambda pk=pk: outbox.send(str(pk)))
+
     sdk_calls.generate_structured = timed_ask
+    plain_log = connection.queries_log
+    if sites is not None:
+        connection.queries_log = sites
     try:
-        for payload in messages.payloads:
-            stored = counted("ingest", lambda payload=payload: inbox.ingest(payload))
-            counted("process", lambda stored=stored: process_inbound(str(stored.inbound_id)))
-            for pk in OutboundMessage.objects.filter(status=OutboundStatus.QUEUED).values_list(
-                "pk", flat=True
-            ):
-                counted("send", lambda pk=pk: outbox.send(str(pk)))
+        for index, payload in enumerate(messages.payloads):
+            one_message(payload, "first turn")
+            one_message(messages.follow_ups[index], "follow-up turn")
     finally:
         sdk_calls.generate_structured = asking
+        connection.queries_log = plain_log
     count = len(messages.payloads)
-    per_message = {
-        name: {
-            "cpu_ms": round(stage["cpu_ms"] / count, 2),
-            "queries": round(stage["queries"] / count, 1),
-            "http_requests": round(stage["http"] / count, 2),
-            "runs": round(stage["runs"] / count, 2),
+    per_run = {}
+    for name, stage in stages.items():
+        runs = stage["runs"] or 1
+        per_run[name] = {
+            "runs_per_customer": round(stage["runs"] / count, 2),
+            "cpu_ms": round(stage["cpu_ms"] / runs, 2),
+            "queries": round(stage["queries"] / runs, 1),
+            "queries_min": min(stage["counts"], default=0),
+            "queries_max": max(stage["counts"], default=0),
+            "http_requests": round(stage["http"] / runs, 2),
         }
-        for name, stage in stages.items()
+    worker_ms = sum(stages[name]["cpu_ms"] for name in WORKER_STAGES)
+    result = {
+        "customers": count,
+        "messages": 2 * count,
+        "per_run": per_run,
+        "turn_query_goal": TURN_QUERY_GOAL,
+        # What the worker spends on a message (early task, turn, sends), the SDK's own
+        # CPU left out: once over both turns, once for the first turn (the pipeline's mix).
+        "worker_cpu_ms_per_message_without_sdk": round(
+            (worker_ms - stages["gemini"]["cpu_ms"]) / (2 * count), 2
+        ),
+        "sdk_cpu_ms_per_message": round(stages["gemini"]["cpu_ms"] / (2 * count), 2),
+        "sdk_cpu_ms_per_first_turn": round(sdk_ms["first turn"] / count, 2),
     }
-    return {"messages": count, "per_message": per_message}
+    if sites is not None:
+        result["call_sites"] = {
+            stage: [
+                {
+                    "site": site,
+                    "queries_per_run": round(n / (stages[stage]["runs"] or 1), 2),
+                    "example": sites.examples[stage, site],
+                }
+                for site, n in sorted(found.items(), key=lambda item: (-item[1], item[0]))
+            ]
+            for stage, found in sites.sites.items()
+        }
+    return result
 
 
 # --- Figures ------------------------------------------------------------------------------------
@@ -646,18 +788,52 @@ def print_report(result: dict) -> None:
     )
     print(f"  verdict              : {figures['verdict']}")
     if "breakdown" in result:
-        split = result["breakdown"]
         print()
+        print_breakdown(result["breakdown"], result.get("baseline_before"), pipeline)
+
+
+def print_breakdown(split: dict, baseline: dict | None = None, pipeline: dict | None = None):
+    print(
+        f"  one message's cost: {split['customers']} more customers of two messages each (the "
+        f"first, then a follow-up on its lead), the worker stopped, the task functions called "
+        f"in this process; CPU of this thread only; figures a run of the stage"
+    )
+    print(
+        f"  {'stage':<15}{'runs':>6}{'CPU ms':>9}{'queries':>9}{'min-max':>9}{'HTTP':>6}  "
+        f"(runs: a customer's)"
+    )
+    labels = dict(STAGES)
+    for name, stage in split["per_run"].items():
+        spread = f"{stage['queries_min']}-{stage['queries_max']}"
         print(
-            f"  one message's cost ({split['messages']} more messages, the worker stopped, the "
-            f"task functions called in this process; CPU of this thread only)"
+            f"  {name:<15}{stage['runs_per_customer']:>6}{stage['cpu_ms']:>9.2f}"
+            f"{stage['queries']:>9.1f}{spread:>9}{stage['http_requests']:>6}  {labels[name]}"
         )
-        print(f"  {'stage':<17}{'runs':>6}{'CPU ms':>9}{'queries':>9}{'HTTP':>6}")
-        for name, stage in split["per_message"].items():
-            print(
-                f"  {name:<17}{stage['runs']:>6}{stage['cpu_ms']:>9.2f}{stage['queries']:>9.1f}"
-                f"{stage['http_requests']:>6}"
-            )
+    goal = split["turn_query_goal"]
+    for name in TURN_STAGES:
+        most = split["per_run"][name]["queries_max"]
+        verdict = "met" if most <= goal else "NOT met"
+        print(f"  {name + ' queries':<24}: at most {most} a turn (goal <= {goal}: {verdict})")
+    own = split["worker_cpu_ms_per_message_without_sdk"]
+    print(
+        f"  {'worker CPU, no SDK':<24}: {own:.2f} ms a message in this process (early task, "
+        f"turn, sends; the SDK's own {split['sdk_cpu_ms_per_message']:.2f} ms left out)"
+    )
+    if pipeline and baseline:
+        noop = baseline["worker_cpu_ms_per_task"]
+        in_worker = pipeline["worker_cpu_ms_per_message"] - split["sdk_cpu_ms_per_first_turn"]
+        print(
+            f"  {'':<24}  {in_worker:.2f} ms a message in the worker with Celery (its "
+            f"{pipeline['worker_cpu_ms_per_message']} ms less the SDK's "
+            f"{split['sdk_cpu_ms_per_first_turn']:.2f}) against {noop:.2f} ms a no-op task: "
+            f"{in_worker / noop:.1f} no-op round trips"
+        )
+    for stage, sites in split.get("call_sites", {}).items():
+        print()
+        print(f"  SQL of '{stage}' by call site (queries a run; an example statement)")
+        for site in sites:
+            print(f"  {site['queries_per_run']:>6.2f}  {site['site']}")
+            print(f"          {site['example']}")
 
 
 # --- Main ------------------------------------------------------------------------------------
@@ -691,10 +867,22 @@ def parse_args(argv=None):
         default=40,
         help="messages run in this process afterwards to split a message's cost (0: none)",
     )
+    parser.add_argument(
+        "--breakdown-only",
+        action="store_true",
+        help="only the breakdown: no worker, no baseline, no pipeline (needs Redis all the same)",
+    )
+    parser.add_argument(
+        "--queries",
+        action="store_true",
+        help="list the breakdown's SQL per stage, grouped by the line of code that ran it",
+    )
     parser.add_argument("--max-pro-load", type=int, default=MAX_PRO_LOAD, help="MAX_PRO_LOAD")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds for the pipeline")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
+    if args.breakdown_only and not args.breakdown:
+        parser.error("--breakdown-only needs --breakdown of at least 1")
     if not (
         1 <= args.messages <= 100_000
         and 1 <= args.noop <= 1_000_000
@@ -726,6 +914,19 @@ def measure(args, env: dict, tmp: Path, responder: Responder, green, gemini) -> 
     split = Messages(args.breakdown, run_tag, first=args.messages)  # the same mix, next turns
     for batch in (warmup, measured, split):
         responder.readings.update(batch.readings)
+    phases = (
+        {}
+        if args.breakdown_only
+        else worker_phases(args, env, log, measured, warmup, responder, green)
+    )
+    if args.breakdown:
+        say(f"bench: breakdown, {args.breakdown} customers in this process ...")
+        phases["breakdown"] = breakdown(split, green, gemini, call_sites=args.queries)
+    return phases
+
+
+def worker_phases(args, env, log, measured, warmup, responder, green) -> dict:
+    """The baseline, the pipeline and the baseline again, on one real worker."""
     worker = start_worker(env, log)
     try:
         say(f"bench: worker pid {worker.pid}; waiting for it to run a task ...")
@@ -767,9 +968,6 @@ def measure(args, env: dict, tmp: Path, responder: Responder, green, gemini) -> 
         }
     finally:
         stop(worker)
-    if args.breakdown:
-        say(f"bench: breakdown, {args.breakdown} messages in this process ...")
-        phases["breakdown"] = breakdown(split, green, gemini)
     return phases
 
 
@@ -810,12 +1008,18 @@ def main(argv=None) -> int:
         ),
         **phases,
     }
-    result["figures"] = combine(result)
+    if not args.breakdown_only:
+        result["figures"] = combine(result)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    elif args.breakdown_only:
+        print(f"Pipeline benchmark, breakdown only  {result['date']}")
+        print(f"  command : {result['command']}")
+        print(f"  fake AI : {result['ai_path']}")
+        print_breakdown(result["breakdown"])
     else:
         print_report(result)
-    if phases["worker_log_errors"]:
+    if phases.get("worker_log_errors"):
         say(f"bench: the worker logged {phases['worker_log_errors']} ERROR lines")
     return 0
 
