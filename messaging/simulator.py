@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from fixi.phones import InvalidPhone, chat_id_for, phone_of
+from fixi.phones import InvalidPhone, chat_id_for, national
 from leads.models import Customer
 from messaging import greenapi, inbox
 from messaging.models import InboundMessage, OutboundMessage
@@ -138,13 +138,15 @@ def sending_off_reason() -> str:
 
 
 def private_chat_id(raw) -> str:
-    """The chat id of a typed phone number (054-1234567, +972 54..., or a chat id)."""
+    """The chat id of a typed phone number in any common spelling (054-1234567,
+    +972 54..., 00972..., +44 ...) or a chat id. A landline is accepted: a simulated
+    customer may be a business whose WhatsApp is on one."""
     if not isinstance(raw, str) or not raw.strip():
         raise BadRequest("phone is missing")
     try:
         chat_id = chat_id_for(raw)
-    except InvalidPhone:
-        raise BadRequest(f"{raw!r} is not a phone number") from None
+    except InvalidPhone as error:
+        raise BadRequest(str(error)) from None
     if not chat_id.endswith("@c.us"):
         raise BadRequest("the simulator speaks in private chats only, not groups")
     return chat_id
@@ -234,13 +236,8 @@ def _clock(moment: dt.datetime) -> dict:
 
 
 def local_phone(chat_id: str) -> str:
-    """'972541234567@c.us' -> '054-1234567'; other countries keep their + form."""
-    digits = phone_of(chat_id)
-    if not digits.startswith("972"):
-        return f"+{digits}"
-    local = "0" + digits[3:]
-    split = 3 if len(local) == 10 else 2
-    return f"{local[:split]}-{local[split:]}"
+    """'972541234567@c.us' -> '054-123-4567'; other countries in international form."""
+    return national(chat_id)
 
 
 INBOUND_FIELDS = ["id", "kind", "text", "button_id", "state", "error", "created_at"]

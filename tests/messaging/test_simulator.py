@@ -93,7 +93,7 @@ def test_the_page_lists_demo_pros_and_recent_chats(admin_client):
     assert [pro["name"] for pro in boot["pros"]] == ["יוסי האינסטלטור"]
     assert boot["pros"][0]["chat_id"] == "972527654321@c.us"
     assert boot["chats"][0]["name"] == "דנה לוי"
-    assert boot["chats"][0]["phone"] == "054-1234567"
+    assert boot["chats"][0]["phone"] == "054-123-4567"
     assert "csrfmiddlewaretoken" in response.content.decode()
 
 
@@ -161,7 +161,7 @@ def test_text_goes_through_ingest_and_a_worker_answers(
     assert greeting["status"] == OutboundStatus.QUEUED
     assert data["chat"] == {
         "chat_id": CHAT,
-        "phone": "054-1234567",
+        "phone": "054-123-4567",
         "name": "דנה לוי",
         "role": "customer",
     }
@@ -217,7 +217,10 @@ def test_a_button_press_is_a_button_reply_to_the_quoted_message(admin_client):
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ({"phone": "12", "text": "שלום"}, "not a phone number"),
+        ({"phone": "12", "text": "שלום"}, "'12' is not a phone number (too few digits)"),
+        ({"phone": "abc", "text": "שלום"}, "'abc' is not a phone number"),
+        ({"phone": "0000000000", "text": "שלום"}, "not in the numbering plan of +972"),
+        ({"phone": "054-1234567 שלוחה 5", "text": "שלום"}, "has an extension (5)"),
         ({"phone": "", "text": "שלום"}, "phone is missing"),
         ({"phone": "120363043968066561@g.us", "text": "שלום"}, "private chats only"),
         ({"phone": "054-1234567", "text": "   "}, "text is empty"),
@@ -392,10 +395,28 @@ def test_message_ids_are_unique():
 @pytest.mark.parametrize(
     ("chat_id", "shown"),
     [
-        ("972541234567@c.us", "054-1234567"),
-        ("97231234567@c.us", "03-1234567"),
-        ("14155550100@c.us", "+14155550100"),
+        ("972541234567@c.us", "054-123-4567"),
+        ("97231234567@c.us", "03-123-4567"),
+        ("14155550100@c.us", "+1 415-555-0100"),
+        ("447911123456@c.us", "+44 7911 123456"),
     ],
 )
 def test_phones_are_shown_the_israeli_way(chat_id, shown):
     assert simulator.local_phone(chat_id) == shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "chat_id"),
+    [
+        ("054-1234567", "972541234567@c.us"),
+        ("054 123 4567", "972541234567@c.us"),
+        ("(054) 123-4567", "972541234567@c.us"),
+        ("+972 (0)54-123-4567", "972541234567@c.us"),
+        ("00972541234567", "972541234567@c.us"),
+        ("972541234567@c.us", "972541234567@c.us"),
+        ("03-1234567", "97231234567@c.us"),  # a business on WhatsApp may be on a landline
+        ("+44 7911 123456", "447911123456@c.us"),
+    ],
+)
+def test_the_number_field_takes_any_common_spelling(typed, chat_id):
+    assert simulator.private_chat_id(typed) == chat_id
