@@ -7,6 +7,8 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.checks import Error, Tags, Warning, register
 from django.core.files.storage import storages
 
+from fixi.phones import GROUP_CHAT, InvalidPhone, whatsapp_phone
+
 
 @register(Tags.database, deploy=True)
 def production_backends(app_configs=None, **kwargs):
@@ -30,6 +32,28 @@ def production_backends(app_configs=None, **kwargs):
             )
         )
     return problems
+
+
+@register(Tags.compatibility)
+def admin_whatsapp(app_configs=None, **kwargs):
+    """ADMIN_WHATSAPP must be a number WhatsApp reaches (or a group's chat id): otherwise
+    every SOS report and connection alert is kept in the admin only, which nobody notices
+    until a lead has waited for hours."""
+    value = settings.ADMIN_WHATSAPP.strip()
+    if not value or value.endswith(GROUP_CHAT):  # unset: messaging's fixi.W003 says so
+        return []
+    try:
+        whatsapp_phone(value)
+    except InvalidPhone as error:
+        return [
+            Error(
+                f"ADMIN_WHATSAPP: {error}. SOS reports and WhatsApp alerts cannot be sent to it.",
+                hint="Set it to the manager's mobile in any common spelling (054-1234567, "
+                "+972 54 123 4567) or a chat id (972541234567@c.us, a group's ...@g.us).",
+                id="fixi.E003",
+            )
+        ]
+    return []
 
 
 COLLECT = "python manage.py collectstatic --noinput"

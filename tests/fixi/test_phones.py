@@ -205,3 +205,40 @@ def test_stored_numbers_are_shown_nationally_with_a_whatsapp_link(stored, shown,
 )
 def test_a_searched_number_is_looked_for_in_the_stored_form(searched, digits):
     assert phones.search_digits(searched) == digits
+
+
+# --- ADMIN_WHATSAPP -----------------------------------------------------------------------
+
+
+def _admin_whatsapp_errors() -> list:
+    from django.core.checks import run_checks
+
+    return [m for m in run_checks() if m.id == "fixi.E003"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "054-555-0199", "+972 54 555 0199", "972545550199@c.us", "120363043968066561@g.us"],
+)
+def test_admin_whatsapp_may_be_unset_a_mobile_or_a_chat(settings, value):
+    settings.ADMIN_WHATSAPP = value
+
+    assert _admin_whatsapp_errors() == []
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("03-1234567", "'03-1234567' is a landline: WhatsApp messages cannot reach it"),
+        ("054-555", "'054-555' is not a phone number (too few digits)"),
+        ("manager", "'manager' is not a phone number"),
+        ("054-5550199 ext. 2", "'054-5550199 ext. 2' has an extension (2)"),
+    ],
+)
+def test_an_admin_whatsapp_that_whatsapp_cannot_reach_is_a_check_error(settings, value, why):
+    settings.ADMIN_WHATSAPP = value
+
+    [error] = _admin_whatsapp_errors()
+
+    assert error.msg.startswith(f"ADMIN_WHATSAPP: {why}")
+    assert "SOS reports and WhatsApp alerts cannot be sent to it" in error.msg
