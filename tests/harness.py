@@ -6,10 +6,12 @@ chosen by FIXI_TEST_LANE picks the database and broker:
 
 - `sqlite` (default): an in-memory SQLite test database, the embedded broker.
 - `mongo`: django-mongodb-backend against a mongoeco wire server on a loopback port
-  (see tests/mongo_wire.py for the emulator and its bridges).
+  (see tests/mongo_wire.py for the emulator and its bridges); only the tests that touch
+  the database (the others are the same on both lanes).
 - `e2e`: a SQLite file shared with a real Celery worker, Redis as the broker.
 """
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -18,6 +20,9 @@ import pytest
 
 LANE = os.environ.get("FIXI_TEST_LANE", "sqlite")
 ROOT = Path(__file__).resolve().parent.parent
+# Where each lane's counts go, beside its junit report (FIXI_TEST_RESULTS moves both, so
+# two runs on one machine keep apart).
+RESULTS = Path(os.environ.get("FIXI_TEST_RESULTS") or ROOT / "var" / "test-results")
 
 HERMETIC_ENV = {
     "DEBUG": "0",
@@ -136,6 +141,39 @@ def pytest_configure(config):
         from django.conf import settings
 
         settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(e2e_database_path())
+
+
+# A test without one of these (or the django_db mark) cannot touch the database:
+# pytest-django refuses it. Such a test proves nothing more the second time, so the
+# MongoDB lane runs only the tests that do touch the database.
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+)
+
+
+def uses_database(item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(DATABASE_FIXTURES & fixtures)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    # trylast: after `-m` and `-k` have deselected theirs, so the counts are of what runs.
+    database_tests = [item for item in items if uses_database(item)]
+    if LANE == "mongo" and len(database_tests) < len(items):
+        kept = set(map(id, database_tests))
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept])
+        items[:] = database_tests
+    counts = {"tests": len(items), "database_tests": len(database_tests)}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    lane = os.environ.get("FIXI_LANE_NAME", LANE)  # the browser lane runs on sqlite's harness
+    (RESULTS / f"{lane}-collected.json").write_text(json.dumps(counts))
 
 
 def pytest_report_header(config):

@@ -1,22 +1,31 @@
 """Run the test suite in its lanes and print one line per lane with its counts.
 
-    python -m tests.lanes all      # sqlite, mongo, e2e, browser (what `make test` runs)
-    python -m tests.lanes sqlite   # one lane (sqlite, mongo, e2e or browser); extra
-                                   # arguments go to pytest
+    python -m tests.lanes all      # sqlite and mongo side by side, then e2e, then browser
+                                   # (what `make test` runs; FIXI_LANES_SERIAL=1: one at a time)
+    python -m tests.lanes sqlite   # one lane (sqlite, mongo, e2e or browser), or several
+                                   # with commas (sqlite,mongo); extra arguments go to pytest
     python -m tests.lanes migrations-mongo  # makemigrations --check on the MongoDB backend
 
 A lane fails when pytest fails or runs no test at all (pytest's exit code 5).
+The mongo lane runs the tests that touch the database (tests/harness.py); the summary
+checks it ran exactly the sqlite lane's database tests.
+
+The two database lanes each keep one core busy (the MongoDB emulator runs in the test
+process), so on a machine with two cores or more they run at the same time, each into its
+log under var/test-results/, printed whole when the lane ends.
 """
 
+import json
 import os
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "var" / "test-results"
+RESULTS = Path(os.environ.get("FIXI_TEST_RESULTS") or ROOT / "var" / "test-results")
 
 NOT_IN_SUITE = "not e2e and not browser"
 LANES = {
@@ -65,18 +74,62 @@ def mongo_unavailable_reason() -> str:
     return ""
 
 
-def run_lane(name: str, extra: list[str]) -> LaneResult:
+PARALLEL = ("sqlite", "mongo")
+_print_lock = threading.Lock()
+
+
+def run_lane(name: str, extra: list[str], *, to_log: bool = False) -> LaneResult:
     title, args = LANES[name]
-    print(f"\n==== lane {name}: {title} ====", flush=True)
+    header = f"\n==== lane {name}: {title} ===="
     if name == "mongo" and (reason := mongo_unavailable_reason()):
-        print(f"lane mongo cannot run: {reason}")
+        print(f"{header}\nlane mongo cannot run: {reason}", flush=True)
         return LaneResult(name, exit_code=1, note=reason)
     RESULTS.mkdir(parents=True, exist_ok=True)
     junit = RESULTS / f"{name}.xml"
-    env = {**os.environ, "FIXI_TEST_LANE": HARNESS_LANE.get(name, name)}
+    junit.unlink(missing_ok=True)
+    env = {**os.environ, "FIXI_TEST_LANE": HARNESS_LANE.get(name, name), "FIXI_LANE_NAME": name}
     command = [sys.executable, "-m", "pytest", "-q", f"--junitxml={junit}", *args, *extra]
-    exit_code = subprocess.call(command, cwd=ROOT, env=env)
+    if not to_log:
+        print(header, flush=True)
+        exit_code = subprocess.call(command, cwd=ROOT, env=env)
+        return _read_junit(LaneResult(name, exit_code), junit)
+    log = RESULTS / f"{name}.log"
+    with _print_lock:
+        print(
+            f"{header}\n(running beside the other database lane; its output follows when it ends)",
+            flush=True,
+        )
+    with log.open("w") as out:
+        exit_code = subprocess.call(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    with _print_lock:
+        print(f"{header}\n{log.read_text(errors='replace')}", flush=True)
     return _read_junit(LaneResult(name, exit_code), junit)
+
+
+def run_lanes(names: list[str], extra: list[str]) -> list[LaneResult]:
+    side_by_side = (
+        all(name in names for name in PARALLEL)
+        and (os.cpu_count() or 1) >= 2
+        and not os.environ.get("FIXI_LANES_SERIAL")
+    )
+    results = {}
+    if side_by_side:
+        threads = [
+            threading.Thread(
+                target=lambda n=name: results.__setitem__(n, run_lane(n, extra, to_log=True))
+            )
+            for name in PARALLEL
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    for name in names:
+        if name not in results:
+            results[name] = run_lane(name, extra)
+    return [results[name] for name in names]
 
 
 def _read_junit(result: LaneResult, junit: Path) -> LaneResult:
@@ -97,10 +150,20 @@ def print_summary(results: list[LaneResult]) -> None:
             f"lane {r.name:<7} {r.passed:>4} passed, {r.failures + r.errors} failed, "
             f"{r.skipped} skipped  [{verdict}]{'  ' + r.note if r.note else ''}"
         )
-    counts = {r.name: r.tests for r in results if r.name in ("sqlite", "mongo")}
-    if len(counts) == 2:
-        same = "the same" if len(set(counts.values())) == 1 else "DIFFERENT"
-        print(f"sqlite and mongo collected {same} number of tests: {counts}")
+    ran = {r.name for r in results}
+    if {"sqlite", "mongo"} <= ran and (collected := _collected("sqlite")) is not None:
+        mongo = next(r for r in results if r.name == "mongo")
+        expected = collected["database_tests"]
+        same = "all" if mongo.tests == expected else "NOT all"
+        print(
+            f"mongo ran {same} of the sqlite lane's {expected} tests that touch the database "
+            f"({mongo.tests}); the other {collected['tests'] - expected} need no database"
+        )
+
+
+def _collected(lane: str) -> dict | None:
+    path = RESULTS / f"{lane}-collected.json"
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def migrations_check_on_mongo() -> int:
@@ -122,13 +185,18 @@ def main(argv: list[str]) -> int:
     which = argv[0] if argv else "all"
     if which == "migrations-mongo":
         return migrations_check_on_mongo()
-    names = list(LANES) if which == "all" else [which]
+    names = list(LANES) if which == "all" else which.split(",")
     if any(name not in LANES for name in names):
         print(__doc__)
         return 2
-    results = [run_lane(name, argv[1:]) for name in names]
+    results = run_lanes(names, argv[1:])
     print_summary(results)
-    return 0 if all(r.ok for r in results) else 1
+    database_tests_differ = (
+        {"sqlite", "mongo"} <= set(names)
+        and (collected := _collected("sqlite")) is not None
+        and results[names.index("mongo")].tests != collected["database_tests"]
+    )
+    return 0 if all(r.ok for r in results) and not database_tests_differ else 1
 
 
 if __name__ == "__main__":
