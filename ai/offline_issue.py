@@ -87,6 +87,12 @@ def fold(text: str) -> str:
     return text.translate(_FOLD) if _TO_FOLD.search(text) else text
 
 
+def fold_letters(text: str) -> str:
+    """fold() for Arabic and Cyrillic only, Latin left as written (readers that look at
+    capitals: the date reader's "at 5 Herzl St")."""
+    return text.translate(_FOLD_RULE) if _TO_FOLD.search(text) else text
+
+
 def scripts(folded: str) -> tuple[str, ...]:
     """The scripts whose rules a folded text needs: "he_en" always (Hebrew and English
     rules also read the Hebrew and English words of an Arabic or Russian message), "ar"

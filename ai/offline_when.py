@@ -58,10 +58,42 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ai.offline_days import (
+    Clock,
+    Day,
+    clock_time,
+    day_month,
+    of_month,
+    weekday_date,
+)
+from ai.offline_issue import fold_letters
+from ai.offline_when_ar_ru import (
+    ADDRESS_WORDS_AR_RU,
+    COUNTS_AR_RU,
+    HALF_HOUR_PAIRS,
+    HALVES_AR,
+    MINUS_AR,
+    NEGATIONS_AR_RU,
+    NEXT_WEEK_PAIRS,
+    O_CLOCK_RU,
+    ONE_WORD_SPANS_AR_RU,
+    PAST_AFTER_AR_RU,
+    PAST_BEFORE_AR_RU,
+    REFUSALS,
+    REFUSED_AFTER,
+    RULES_AR_RU,
+    SPAN_UNITS_AR_RU,
+    TODAY_WORDS_AR_RU,
+    TWO_WORD_MONTHS,
+    UNITS_AR_RU,
+    ar_info,
+    borrowed,
+    ru_info,
+)
+
 DAY_ENDS = {"morning": 12, "afternoon": 17, "evening": 21}
 # The hour used for booking when only a part of the day was given (requested_time stays None).
 DEFAULT_HOURS = {"morning": 9, "afternoon": 13, "evening": 17}
-MAX_DAYS_AHEAD = 366
 
 WEEKDAYS_HE = {"ראשון": 6, "שני": 0, "שלישי": 1, "רביעי": 2, "חמישי": 3, "שישי": 4, "שבת": 5}
 LETTERS_HE = {"א": 6, "ב": 0, "ג": 1, "ד": 2, "ה": 3, "ו": 4, "ש": 5}
@@ -84,7 +116,7 @@ HOUR_WORDS_EN = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
 COUNTS = {
     "שני": 2, "שניים": 2, "שלושה": 3, "שלוש": 3, "ארבעה": 4, "ארבע": 4, "חמישה": 5, "חמש": 5,
     "שישה": 6, "שש": 6, "שבעה": 7, "שבע": 7, "עשרה": 10, "עשר": 10, "a": 1, "an": 1,
-    **HOUR_WORDS_EN,
+    **HOUR_WORDS_EN, **COUNTS_AR_RU,
 }  # fmt: skip
 
 # Words by their form without Hebrew prefixes: (family, value). Each family has a rule.
@@ -129,55 +161,51 @@ UNITS = {
     "shekels", "percent", "people", "room", "rooms", "floor", "floors", "item", "items",
     "time", "times", "copies", "copy", "inch", "inches", "cm", "mm", "kg", "m", "meter",
     "meters", "metre", "metres", "star", "stars", "units", "pieces", "st", "nd", "rd", "th",
+    *UNITS_AR_RU,
 }  # fmt: skip
 ORDINALS = {"st", "nd", "rd", "th"}
 SPAN_UNITS = {"ימים": (1, 0), "יום": (1, 0), "שבוע": (7, 0), "שבועות": (7, 0), "day": (1, 0),
               "days": (1, 0), "week": (7, 0), "weeks": (7, 0), "שעה": (0, 60), "שעות": (0, 60),
               "דקות": (0, 1), "hour": (0, 60), "hours": (0, 60), "minutes": (0, 1),
-              "mins": (0, 1)}  # fmt: skip
+              "mins": (0, 1), **SPAN_UNITS_AR_RU}  # fmt: skip
 ONE_WORD_SPANS = {"יומיים": (2, 0), "יומים": (2, 0), "שבועיים": (14, 0), "שבוע": (7, 0),
-                  "יום": (1, 0), "שעה": (0, 60), "שעתיים": (0, 120)}  # fmt: skip
-HALVES = {"וחצי": 30, "ורבע": 15}
+                  "יום": (1, 0), "שעה": (0, 60), "שעתיים": (0, 120),
+                  **ONE_WORD_SPANS_AR_RU}  # fmt: skip
+HALVES = {"וחצי": 30, "ורבע": 15, **HALVES_AR}
 NEGATIONS = {"לא", "אין", "עסוק", "עסוקה", "not", "can't", "cant", "cannot", "won't", "wont",
-             "don't", "dont", "isn't", "busy"}  # fmt: skip
+             "don't", "dont", "isn't", "busy", *NEGATIONS_AR_RU}  # fmt: skip
 PAST_BEFORE = {
     "מאז", "מאתמול", "התחיל", "התחילה", "התחילו", "נשבר", "נשברה", "נשברו", "נשרף", "נשרפה",
     "הפסיק", "הפסיקה", "קרה", "נפל", "נפלה", "דלף", "since", "last", "ago", "got", "was",
     "were", "did", "started", "began", "happened", "broke", "broken", "stopped", "had", "came",
+    *PAST_BEFORE_AR_RU,
 }  # fmt: skip
 PAST_AFTER = {"הייתה", "היתה", "היה", "התחיל", "התחילה", "נשבר", "נשברה", "נשרף", "קרה",
-              "was", "happened"}  # fmt: skip
+              "was", "happened", *PAST_AFTER_AR_RU}  # fmt: skip
 LAST_HE = {"שעבר", "שעברה", "האחרון", "האחרונה"}
 COMING_HE = {"הקרוב", "הקרובה", "הבא", "הבאה"}
-ADDRESS_WORDS = {"רחוב", "רח", "שדרות", "שד", "כתובת", "address", "street", "st"}
+ADDRESS_WORDS = {"רחוב", "רח", "שדרות", "שד", "כתובת", "address", "street", "st",
+                 *ADDRESS_WORDS_AR_RU}  # fmt: skip
+O_CLOCK = {"o'clock", *O_CLOCK_RU}
 TIME_FOLLOWERS_HE = {"וחצי", "ורבע", "או", "מתאים", "טוב", "בסדר", "זה", "אם", "בערך", "בבקשה"}
 
-# Tokens: a number, a Hebrew word (geresh and gershayim kept inside: ג', אחה"צ), an English
-# word, or one of the marks the rules look at; anything else only keeps tokens apart.
-# No part repeats another, so nothing backtracks.
+# Tokens: a number, a Hebrew word (geresh and gershayim kept inside: ג', אחה"צ), an English,
+# Arabic or Russian word, or one of the marks the rules look at; anything else only keeps
+# tokens apart. No part repeats another, so nothing backtracks.
 TOKEN = re.compile(
     r"(?P<num>\d+)"
     r"|(?P<he>[\u05d0-\u05ea]+(?:[\"'\u05f3\u05f4][\u05d0-\u05ea]+)*[\"'\u05f3\u05f4]?)"
     r"|(?P<en>[A-Za-z]+(?:['\u2019][A-Za-z]+)*)"
+    r"|(?P<ar>[\u0621-\u064a]+)"
+    r"|(?P<ru>[\u0400-\u045f]+)"
     r"|(?P<mark>[/.:,;!?%₪\-\u05be\u2013])"
 )
+# Arabic punctuation read as its Latin twin.
+PUNCTUATION = str.maketrans("\u060c\u061b\u061f", ",;?")
 CLAUSE_ENDS = {",", ";", "!", "?"}
+ABBREVIATIONS_RU = {"ул", "д", "кв", "пр", "г", "пер", "им"}  # "ул. Герцля 12": one clause
 QUOTES = str.maketrans("", "", "\"'\u05f3\u05f4")
 PAD = 6  # sentinel tokens after the last, so rules look ahead (and i - 1 behind) unguarded
-
-
-@dataclass
-class Day:
-    date: dt.date | None
-    problem: str = ""  # "" | "past" | "unreadable"
-
-
-@dataclass
-class Clock:
-    hour: int
-    minute: int = 0
-    ampm: str = ""
-    exact: bool = False  # 24-hour time, or a moment counted from now: no working-hours rule
 
 
 @dataclass
@@ -227,96 +255,26 @@ def _undated(clock, part, now_said, today, now_time) -> dt.date | None:
     return today if now_said else None
 
 
-def clock_time(clock: Clock, part: str) -> dt.time | None:
-    hour = _in_working_hours(clock, part)
-    if hour is None or not 0 <= clock.minute < 60:
-        return None
-    return dt.time(hour, clock.minute)
-
-
-def _in_working_hours(clock: Clock, part: str) -> int | None:
-    hour = clock.hour
-    if hour > 23 or (clock.ampm and not 1 <= hour <= 12):
-        return None
-    if clock.exact:
-        return hour
-    if clock.ampm:
-        return hour % 12 + (12 if clock.ampm == "pm" else 0)
-    if part == "evening" and hour == 12:
-        return 0  # "12 בלילה": midnight
-    if part in ("afternoon", "evening"):
-        return hour + 12 if hour < 12 else hour
-    if part == "morning":
-        return hour
-    return hour + 12 if 1 <= hour <= 7 else hour
-
-
-# --- resolving days -------------------------------------------------------------------
-
-
-def _checked(today: dt.date, date: dt.date | None) -> Day:
-    if date is None or (date - today).days > MAX_DAYS_AHEAD:
-        return Day(None, "unreadable")
-    return Day(None, "past") if date < today else Day(date)
-
-
-def _safe_date(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _nearest(today: dt.date, candidates: list[dt.date | None]) -> Day:
-    """The candidate nearest to today (a tie goes ahead); past if that one has gone."""
-    dates = [d for d in candidates if d is not None]
-    if not dates:
-        return Day(None, "unreadable")
-    return _checked(today, min(dates, key=lambda d: (abs((d - today).days), d < today)))
-
-
-def day_month(today: dt.date, day: int, month: int, year: str = "") -> Day:
-    if year:
-        return _checked(today, _safe_date(int(year) + (2000 if len(year) == 2 else 0), month, day))
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return Day(None, "unreadable")
-    return _nearest(today, [_safe_date(today.year + k, month, day) for k in (-1, 0, 1)])
-
-
-def _of_month(today: dt.date, day: int) -> Day:
-    if not 1 <= day <= 31:
-        return Day(None, "unreadable")
-    this = _safe_date(today.year, today.month, day)
-    if this is not None and this >= today:
-        return Day(this)
-    months = [today.year * 12 + today.month - 1 + k for k in (1, 2)]
-    return _nearest(today, [this, *(_safe_date(m // 12, m % 12 + 1, day) for m in months)])
-
-
-def weekday_date(today: dt.date, weekday: int, next_week: bool, today_said: bool) -> Day:
-    if weekday == today.weekday() and today_said:
-        return Day(today)
-    if next_week:  # in the week after this one; weeks start on Sunday
-        sunday = today + dt.timedelta(days=(6 - today.weekday()) % 7 or 7)
-        return Day(sunday + dt.timedelta(days=(weekday + 1) % 7))
-    return Day(today + dt.timedelta(days=(weekday - today.weekday()) % 7 or 7))
-
-
 # --- tokens ---------------------------------------------------------------------------
 
 
 def tokens(text: str) -> tuple[list, list, list, list, list]:
-    """Kinds, normalised texts (Hebrew without quote marks, English lower case), raw texts,
-    starts and ends of the tokens."""
+    """Kinds, normalised texts (Hebrew without quote marks, English lower case, Arabic and
+    Russian folded: ai.offline_issue.fold_letters), raw texts, starts and ends of the tokens."""
     found = [(m.lastgroup, m.group(), *m.span()) for m in TOKEN.finditer(text)]
     if not found:
         return [], [], [], [], []
     kinds, raws, starts, ends = (list(column) for column in zip(*found, strict=True))
-    texts = [
-        raw.translate(QUOTES) if kind == "he" else raw.lower().replace("\u2019", "'")
-        for kind, raw in zip(kinds, raws, strict=True)
-    ]
+    texts = [_normalised(kind, raw) for kind, raw in zip(kinds, raws, strict=True)]
     return kinds, texts, raws, starts, ends
+
+
+def _normalised(kind: str, raw: str) -> str:
+    if kind == "he":
+        return raw.translate(QUOTES)
+    if kind in ("ar", "ru"):
+        return fold_letters(raw)
+    return raw.lower().replace("\u2019", "'")
 
 
 def _clauses(text: str, raws: list[str], starts: list[int], ends: list[int]) -> list[int]:
@@ -330,13 +288,19 @@ def _clauses(text: str, raws: list[str], starts: list[int], ends: list[int]) -> 
             clause += 1
         elif raw in (".", "-", "\u2013") and (ends[i] == size or text[ends[i]].isspace()):
             spaced = raw == "." or starts[i] == 0 or text[starts[i] - 1].isspace()
-            clause += spaced  # "10.12", "p.m." and "ב-8" do not end a clause
+            abbreviated = raw == "." and i and raws[i - 1].lower() in ABBREVIATIONS_RU
+            clause += spaced and not abbreviated  # "10.12", "p.m.", "ב-8", "ул. Герцля"
     return ids
 
 
 @lru_cache(maxsize=4096)
 def word_info(kind: str, text: str) -> tuple[str, str, object] | None:
-    """(Hebrew prefix, family, value) of a word, or None."""
+    """(prefix, family, value) of a word, or None. Hebrew and Arabic words may open with
+    prefix letters."""
+    if kind == "ar":
+        return ar_info(text)
+    if kind == "ru":
+        return ru_info(text)
     if kind == "en":
         found = EN_WORDS.get(text)
         return ("", *found) if found else None
@@ -358,6 +322,7 @@ class _Reader:
 
     def __init__(self, text: str, today: dt.date, now_time: dt.time):
         self.today, self.now_time = today, now_time
+        text = fold_letters(text).translate(PUNCTUATION)
         kinds, texts, raws, starts, ends = tokens(text)
         self.n = len(kinds)
         self.info = [word_info(k, t) for k, t in zip(kinds, texts, strict=True)] + [None] * PAD
@@ -402,12 +367,20 @@ class _Reader:
             return None  # "it may be": the month only when written May
         return month
 
+    def month_span(self, j: int) -> tuple[int, int] | None:
+        """(month, end) of a month's name at j, of one word or two ("كانون الاول")."""
+        if (month := self.month_at(j)) is not None:
+            return month, j + 1
+        if (month := TWO_WORD_MONTHS.get(self.text[j], {}).get(self.text[j + 1])) is not None:
+            return month, j + 2
+        return None
+
     def unit_after(self, j: int) -> bool:
         """The number before j counts or measures something, or is a day of a month."""
         if self.clause[j] != self.clause[j - 1]:
             return False
         text = self.text[j]
-        if text in UNITS or self.month_at(j) is not None:
+        if text in UNITS or self.month_span(j) is not None:
             return True
         return text[:1] in ("ב", "ל") and text[1:] in UNITS and text[1:] != "שעה"
 
@@ -433,7 +406,7 @@ class _Reader:
             self.text[j] in NEGATIONS and self.clause[j] == self.clause[i]
             for j in (i - 3, i - 2, i - 1)
         )
-        if self.after_past[i] or negated:
+        if self.after_past[i] or negated or self._refused_after(i, end):
             return end
         if day.problem == "past" and any(
             self.text[j] in PAST_AFTER for j in (end, end + 1, end + 2)
@@ -441,6 +414,12 @@ class _Reader:
             return end  # "ב-5/11/2025 הייתה פה בעיה": the story, not a request
         self.found.days.append(day)
         return end
+
+    def _refused_after(self, i: int, end: int) -> bool:
+        """The day is refused right after it: "завтра не могу", "بكرا ما بقدر"."""
+        if self.clause[end + 1] != self.clause[i]:
+            return False
+        return self.text[end] in REFUSED_AFTER and self.text[end + 1] in REFUSALS
 
     def add_clock(self, i: int, end: int, clock: Clock) -> int:
         if not self.after_past[i]:
@@ -497,7 +476,19 @@ class _Reader:
             return prefix in ("מה", "ומה")  # "מהבוקר": since this morning
         if family in ("yom", "weekday"):
             return prefix == "מ"  # "מיום שישי": since Friday
+        if family == "since":  # "من امبارح", "من يوم الجمعه", "من الصبح", "с пятницы"
+            return self._since_a_day(i + 1)
         return family == "before" and self.span_at(i + 1) is not None  # "לפני יומיים"
+
+    def _since_a_day(self, j: int) -> bool:
+        """Does "من"/"с" before token j say since when (a day gone, a span, "من الصبح"), not
+        from which hour ("с 10", "من الساعه ٤") or part of a day ahead ("с утра")?"""
+        info = self.info[j]
+        if info is not None and info[1] in ("ago", "yom", "weekday"):
+            return True
+        if info is not None and info[1] == "part":
+            return self.kind[j] == "ar"
+        return self.span_at(j) is not None
 
     def _clause_flags(self) -> tuple[set[int], set[int]]:
         next_week, today_said = set(), set()
@@ -506,7 +497,9 @@ class _Reader:
             week = text == "next" or text in ("שבוע", "בשבוע", "לשבוע")
             if week and self.text[i + 1] in ("week", "הבא", "הבאה"):
                 next_week.add(self.clause[i])
-            if text in ("היום", "today") and self.text[i - 1] != "כל":
+            if (text, self.text[i + 1]) in NEXT_WEEK_PAIRS:
+                next_week.add(self.clause[i])
+            if text in ("היום", "today", *TODAY_WORDS_AR_RU) and self.text[i - 1] != "כל":
                 today_said.add(self.clause[i])
         return next_week, today_said
 
@@ -517,7 +510,7 @@ class _Reader:
         text = self.text[j]
         if text in ONE_WORD_SPANS:
             return ONE_WORD_SPANS[text], j + 1
-        if (text, self.text[j + 1]) == ("חצי", "שעה"):
+        if (text, self.text[j + 1]) in (("חצי", "שעה"), *HALF_HOUR_PAIRS):
             return (0, 30), j + 2
         if text == "half" and self.text[j + 2] == "hour":
             return (0, 30), j + 3
@@ -535,7 +528,7 @@ class _Reader:
             return found
         if glued and after == ":":
             return self._colon_clock(i)
-        if self.kind[i + 1] not in ("he", "en"):
+        if self.kind[i + 1] not in ("he", "en", "ar", "ru"):
             return 0  # the rules below read a word after the number
         if not self.is_num(i):
             return self.span_from_now(i)
@@ -583,10 +576,9 @@ class _Reader:
         """A day before a month's name: "17 בדצמבר", "ב-17 לדצמבר", "17th of December", "24 Dec"."""
         j = i + 2 if self.text[i + 1] in ORDINALS and self.glued(i) else i + 1
         j += self.text[j] == "of"
-        month = self.month_at(j)
-        if month is None:
+        if (found := self.month_span(j)) is None:
             return 0
-        return self.add_day(i, j + 1, day_month(self.today, int(self.raw[i]), month))
+        return self.add_day(i, found[1], day_month(self.today, int(self.raw[i]), found[0]))
 
     def _day_of_month(self, i: int) -> int:
         """A day of the month: "ב-20 לחודש", "on the 20th" (not "the 3rd floor")."""
@@ -596,7 +588,7 @@ class _Reader:
             "בחודש",
         ):
             return 0
-        return self.add_day(i, i + 2, _of_month(self.today, int(self.raw[i])))
+        return self.add_day(i, i + 2, of_month(self.today, int(self.raw[i])))
 
     def _colon_clock(self, i: int) -> int:
         """Clock times: "17:30", "8:30am"."""
@@ -623,7 +615,7 @@ class _Reader:
         """An hour told by what follows it: "מחר 8 בבוקר", "12 בצהריים", "10 וחצי"."""
         hour, minute = int(self.raw[i]), HALVES.get(self.text[i + 1])
         info = self.info[i + 1]
-        part = info is not None and info[1] == "part" and info[0] in ("ב", "")
+        part = info is not None and info[1] == "part" and info[0] in ("ב", "", "ب", "ع")
         if not (1 <= hour <= 12 and (minute or part)) or self.number_glued_before(i):
             return 0
         return self.add_clock(i, i + 2 if minute else i + 1, Clock(hour, minute or 0))
@@ -648,6 +640,7 @@ class _Reader:
         elif self.number_glued_after(end) or self.raw[end] == "/" or self.unit_after(end):
             return None
         minute, end = self.half_at(end, minute or 0)
+        hour, minute = borrowed(hour, minute)
         if ampm := self.ampm_at(end):
             return Clock(hour, minute, ampm[0]), ampm[1]
         if self.kind[end] == "en" and self.raw[end][0].isupper() and self.info[end] is None:
@@ -664,10 +657,13 @@ class _Reader:
         return minute if self.raw[j] == ":" or strong or minute > 12 else None
 
     def half_at(self, end: int, minute: int) -> tuple[int, int]:
-        """Half and quarter hours ("וחצי", "ורבע"), and "o'clock", after an hour."""
+        """Half and quarter hours ("וחצי", "ורבע", "ونص"), minutes before the hour ("إلا
+        ربع": -15), and "o'clock" ("часов"), after an hour."""
         if not minute and self.text[end] in HALVES:
             return HALVES[self.text[end]], end + 1
-        return minute, end + (self.text[end] == "o'clock")
+        if not minute and (before := MINUS_AR.get((self.text[end], self.text[end + 1]))):
+            return -before, end + 2
+        return minute, end + (self.text[end] in O_CLOCK)
 
     def ampm_at(self, j: int) -> tuple[str, int] | None:
         text = self.text[j]
@@ -688,6 +684,7 @@ class _Reader:
         if hour in (1, 2) and self.text[end] == "עשרה":
             hour, end = hour + 10, end + 1
         minute, end = self.half_at(end, 0)
+        hour, minute = borrowed(hour, minute)
         ampm = self.ampm_at(end)
         return (Clock(hour, minute, ampm[0]), ampm[1]) if ampm else (Clock(hour, minute), end)
 
@@ -950,6 +947,7 @@ def _en_now_word(reader: _Reader, i: int) -> int:
 
 
 RULES = {
+    **RULES_AR_RU,
     ("he", "day"): _he_day, ("he", "ago"): _he_ago, ("he", "yom"): _he_yom,
     ("he", "weekday"): _he_bare_weekday, ("he", "motzash"): _he_motzash,
     ("he", "part"): _he_part, ("he", "toward"): _he_toward, ("he", "after"): _he_after,

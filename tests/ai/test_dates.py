@@ -7,6 +7,7 @@ are decided in ai/offline_when.py's docstring; these tests hold the reader to th
 
 import datetime as dt
 import gc
+from collections import Counter
 import time
 
 import pytest
@@ -18,6 +19,7 @@ from bench.dispatch_accuracy import LABELLED_DATES, evaluate_dates, format_dates
 
 THRESHOLD = 0.98
 MIN_PHRASINGS = 170
+MIN_PHRASINGS_AR_RU = 40
 SUNDAY = dt.datetime(2026, 12, 6, 10, 0)  # Sunday 6 December 2026, 10:00 in Israel
 
 
@@ -36,13 +38,15 @@ def day(offset: int, now: dt.datetime = SUNDAY) -> str:
 # --- the labelled set ------------------------------------------------------------------
 
 
-def test_the_set_is_big_varied_and_mostly_hebrew():
+def test_the_set_is_big_varied_and_in_four_languages():
     rows = load_labelled(LABELLED_DATES)
     nows = [dt.datetime.fromisoformat(row["now"]) for row in rows]
-    hebrew = sum(row["language"] == "he" for row in rows) / len(rows)
+    count = Counter(row["language"] for row in rows)
+    hebrew = count["he"] / (count["he"] + count["en"])
 
-    assert len(rows) >= MIN_PHRASINGS
-    assert 0.55 <= hebrew <= 0.65
+    assert count["he"] + count["en"] >= MIN_PHRASINGS
+    assert 0.55 <= hebrew <= 0.65  # of the Hebrew and English phrasings
+    assert count["ar"] >= MIN_PHRASINGS_AR_RU and count["ru"] >= MIN_PHRASINGS_AR_RU
     assert any(now.weekday() == 4 for now in nows)  # a Friday
     assert any(now.weekday() == 5 and now.hour >= 19 for now in nows)  # Saturday night
     assert any((now + dt.timedelta(days=1)).day == 1 for now in nows)  # end of a month
@@ -58,6 +62,8 @@ def test_the_set_is_read_as_labelled():
     assert report.accuracy() >= THRESHOLD, format_dates(report)
     assert report.accuracy(language="he") >= THRESHOLD, format_dates(report)
     assert report.accuracy(language="en") >= THRESHOLD, format_dates(report)
+    assert report.accuracy(language="ar") >= THRESHOLD, format_dates(report)
+    assert report.accuracy(language="ru") >= THRESHOLD, format_dates(report)
 
 
 # --- days written in numbers, with every prefix ----------------------------------------
