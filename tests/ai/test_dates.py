@@ -7,8 +7,8 @@ are decided in ai/offline_when.py's docstring; these tests hold the reader to th
 
 import datetime as dt
 import gc
-from collections import Counter
 import time
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
