@@ -2,7 +2,9 @@
 exactly once.
 
 The webhook stores a delivery once (a unique key makes a resend a no-op) and hands it to
-the workers after the row is committed. A worker claims with a conditional update and
+the workers after the row is committed, through the process's publisher thread
+(messaging.publisher); rows that never reached the broker are enqueued by the recovery
+sweep. A worker claims with a conditional update and
 only the caller whose update changed a row goes on. A claim held by a process that no
 longer exists on this host (a worker child killed mid-task) is taken over at once, so the
 broker's redelivery finishes the work; a claim older than the task time limit is treated
@@ -32,6 +34,7 @@ from messaging.payloads import (
     normalise,
     storable,
 )
+from messaging.publisher import publisher
 
 log = logging.getLogger(__name__)
 
@@ -227,17 +230,12 @@ def release(inbound_id, error: str = "") -> bool:
 def _enqueue(task: str, inbound_id) -> None:
     """Hand a stored message to the workers once the row that holds it is committed.
 
-    A broker that is down does not fail the webhook: the row is stored, and the recovery
-    sweep enqueues it later.
+    The process's publisher sends it right away from its own thread, so the webhook
+    answers without waiting on the broker. A broker that is down does not fail the
+    webhook: the row is stored, and the recovery sweep enqueues it later
+    (messaging.publisher says why no row is lost).
     """
-
-    def publish():
-        try:
-            celery_app.send_task(task, args=[str(inbound_id)])
-        except Exception:
-            log.warning("could not enqueue inbound message %s", inbound_id, exc_info=True)
-
-    on_commit(publish)
+    on_commit(lambda: publisher.submit(task, inbound_id))
 
 
 def enqueue_processing(inbound_id) -> None:

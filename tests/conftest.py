@@ -17,15 +17,20 @@ def admin_client(client, django_user_model):
 
 @pytest.fixture
 def broker_queue(settings):
-    """What has been published to the (test-private) embedded broker: [(task, args)]."""
+    """What has been published to the (test-private) embedded broker: [(task, args)],
+    once the webhook's publisher thread has sent what it was handed."""
     import base64
     import json
 
+    from messaging.publisher import publisher
+
     folder = settings.BROKER_QUEUE_DIR
+    publisher.flush(timeout=10)
     for stale in folder.iterdir():
         stale.unlink()
 
     def published() -> list[tuple[str, list]]:
+        assert publisher.flush(timeout=10), "the publisher did not finish within 10 s"
         found = []
         for path in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns):
             message = json.loads(path.read_text())

@@ -120,14 +120,9 @@ def test_the_page_can_open_a_chat_from_the_address(admin_client):
 
 @pytest.mark.django_db
 def test_text_goes_through_ingest_and_a_worker_answers(
-    admin_client, monkeypatch, django_capture_on_commit_callbacks
+    admin_client, broker_queue, django_capture_on_commit_callbacks
 ):
-    # Given: the broker is a list, so we can see what the webhook path enqueues
-    enqueued = []
-    monkeypatch.setattr(
-        inbox.celery_app, "send_task", lambda name, args, **kw: enqueued.append((name, args))
-    )
-
+    # Given: the test's own embedded broker, so we can see what the webhook path enqueues
     # When: a customer writes from 054-1234567
     with django_capture_on_commit_callbacks(execute=True):
         response = post_json(
@@ -147,7 +142,7 @@ def test_text_goes_through_ingest_and_a_worker_answers(
     assert message.sender_name == "דנה לוי"
     assert message.webhook_type == "incomingMessageReceived"
     assert message.provider_message_id.startswith("SIM")
-    assert enqueued == [(inbox.PROCESS_TASK, [str(message.pk)])]
+    assert broker_queue() == [(inbox.PROCESS_TASK, [str(message.pk)])]
 
     # When: a worker processes it
     assert process_inbound(message.pk) == "asked"
