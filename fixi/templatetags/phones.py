@@ -1,5 +1,10 @@
-"""`{% load phones %}{{ customer.phone|phone_link }}`: a stored phone or chat id shown the
-way Israelis write it, linked to WhatsApp's click-to-chat page."""
+"""`{% load phones %}`: numbers in admin templates, shown the way Israelis write them and
+linked to WhatsApp's click-to-chat page.
+
+- `{{ customer.phone|phone_link }}`: a stored phone or chat id.
+- `{{ phone|typed_phone_link }}`: a number as someone wrote it (a shared contact card);
+  shown as written when it is no number.
+"""
 
 from django import template
 
@@ -14,5 +19,8 @@ def phone_link(value) -> str:
 
 
 @register.filter
-def national_phone(value) -> str:
-    return phones.national(value)
+def typed_phone_link(value) -> str:
+    try:
+        return phone_admin.phone_link(phones.normalize_phone(value))
+    except phones.InvalidPhone:
+        return value

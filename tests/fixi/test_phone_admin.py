@@ -147,3 +147,15 @@ def test_the_pros_inbox_row_links_the_pros_number(manager):
     ProCommand.objects.create(pro=pro, text="מה קורה?", command=NOT_UNDERSTOOD)
 
     assert shows_the_number(page(manager, "leads_lead_inbox"))
+
+
+def test_a_shared_contact_cards_numbers_are_linked(manager, lead):
+    from messaging import inbox
+    from tests.messaging import shapes
+
+    inbox.ingest(shapes.contact("Yossi Cohen", "TEL:+972 52-765-4321", chat_id=CHAT))
+
+    html = page(manager, "leads_lead_conversation", lead.pk)
+    thread = html[html.index('id="conversation"') :]
+
+    assert 'href="https://wa.me/972527654321"' in thread and ">052-765-4321</a>" in thread
