@@ -43,6 +43,14 @@ class City:
     name_he: str
     name_en: str
     aliases: tuple[str, ...] = ()
+    name_ar: str = ""
+    name_ru: str = ""
+
+    def name_in(self, language: str) -> str:
+        """The city's name for a reader of `language` ("he", "en", "ar", "ru"): Arabic and
+        Russian when the gazetteer has them, else English."""
+        names = {"he": self.name_he, "ar": self.name_ar, "ru": self.name_ru}
+        return names.get(language) or self.name_en
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,16 @@ _HEBREW_LETTER = re.compile(r"[\u05d0-\u05ea]")
 _EXTRA_SPACE = re.compile(r"^ | $|  ")
 
 
+# Arabic letters written more than one way (after NFKD has taken hamza and madda off the
+# alef, waw and yeh): ta marbuta as heh, alef maqsura and Persian yeh as yeh, keheh as kaf,
+# the letters Persian and Urdu spellings use for v, p, g, ch, zh as their Arabic twins; the
+# tatweel (a stretching stroke) is dropped.
+_ARABIC_LETTERS = str.maketrans(
+    {"ة": "ه", "ى": "ي", "ی": "ي", "ې": "ي", "ک": "ك", "گ": "ك", "ڤ": "ف", "پ": "ب", "چ": "ج",
+     "ژ": "ز", "ہ": "ه", "ە": "ه", "ۀ": "ه", "\u0640": None}
+)  # fmt: skip
+
+
 @lru_cache(maxsize=4096)
 def _fold(ch: str) -> str:
     if ch in _QUOTES:
@@ -80,7 +98,7 @@ def _fold(ch: str) -> str:
         return " "
     decomposed = unicodedata.normalize("NFKD", ch.casefold())
     kept = "".join(c for c in decomposed if unicodedata.category(c) not in _DROPPED)
-    return "".join(" " if c.isspace() else c for c in kept)
+    return "".join(" " if c.isspace() else c for c in kept).translate(_ARABIC_LETTERS)
 
 
 def _normalise_mapped(text: str) -> tuple[str, list[int]]:
@@ -102,7 +120,8 @@ def _normalise_mapped(text: str) -> tuple[str, list[int]]:
     return _DOTTED_ABBREVIATION.sub(r"\1" + MARK, joined), where
 
 
-# ASCII, Hebrew letters, quotes, dashes and spaces fold to exactly one character each.
+# ASCII, Hebrew letters, quotes, dashes and spaces fold to exactly one character each, and
+# so do most Arabic and Cyrillic letters.
 _PLAIN_CHARACTERS = (
     "".join(
         map(
@@ -111,6 +130,11 @@ _PLAIN_CHARACTERS = (
         )
     )
     + "\t\n\r\u00a0\u2018\u2019\u201c\u201d"
+    + "".join(
+        ch
+        for ch in map(chr, [*range(0x0400, 0x0460), *range(0x0621, 0x064B)])
+        if len(_fold(ch)) == 1
+    )
 )
 _PLAIN = re.compile("[" + re.escape(_PLAIN_CHARACTERS) + "]*")
 _PLAIN_TABLE = str.maketrans({ch: _fold(ch) for ch in _PLAIN_CHARACTERS})
@@ -118,8 +142,10 @@ _PLAIN_TABLE = str.maketrans({ch: _fold(ch) for ch in _PLAIN_CHARACTERS})
 
 def normalise(text: str) -> str:
     """Text as the matcher sees it: quotes, geresh and gershayim unified to `"`, hyphens
-    and maqaf as spaces, whitespace collapsed, Latin casefolded and without accents,
-    Hebrew without niqqud, invisible direction marks removed."""
+    and maqaf as spaces, whitespace collapsed, Latin and Cyrillic casefolded and without
+    accents (ё as е, й as и), Hebrew without niqqud, Arabic without vowel marks, hamza
+    seats or tatweel and with one form of ta marbuta, yeh and kaf, invisible direction
+    marks removed."""
     return _normalise_mapped(text)[0]
 
 
@@ -129,6 +155,14 @@ def _tokens(normalised: str) -> tuple[str, ...]:
 
 def _is_hebrew(word: str) -> bool:
     return bool(_HEBREW_LETTER.search(word))
+
+
+def _is_arabic(word: str) -> bool:
+    return "\u0621" <= word[0] <= "\u064a"
+
+
+def _is_cyrillic(word: str) -> bool:
+    return "\u0400" <= word[0] <= "\u04ff"
 
 
 def _words(text: str) -> frozenset[str]:
@@ -186,16 +220,77 @@ def _variants(alias: str) -> set[tuple[str, ...]]:
         return set()
     forms = {base, tuple(_KIRYAT.get(token, token) for token in base)}
     forms |= {_without_marks(form) for form in forms}
-    if not _is_hebrew(base[0]):
+    if not _is_hebrew(base[0]) and not _is_arabic(base[0]):
         for form in list(forms):
             forms |= {(other, *form[1:]) for other in _LATIN_FIRST_WORDS.get(form[0], ())}
         forms |= {("".join(form),) for form in forms if len(form) > 1 and len("".join(form)) >= 6}
     return forms
 
 
+# Russian case endings of a name's last word, by how the word ends: Хайфа → в Хайфе, из
+# Хайфы, в Хайфу; Нетания → в Нетании; Ашдод → в Ашдоде, из Ашдода; Кармиэль → в
+# Кармиэле. Names ending in another vowel (Акко, Яффо) do not decline.
+_RUSSIAN_ENDINGS = {
+    "ия": ("ии", "ию", "ией", "иею"),
+    "я": ("и", "ю", "е", "ей"),
+    "ь": ("я", "е", "ю", "ем", "и"),
+    "й": ("я", "е", "ю", "ем"),
+}
+_AFTER_HUSHING = frozenset("гкхжчшщ")  # after these, genitive -ы is written -и
+
+
+def _declined(alias: str) -> set[str]:
+    """The case forms of a Cyrillic name (only its last word declines: в Тель-Авиве, в
+    Бат-Яме, из Беэр-Шевы), as written, for _variants to normalise."""
+    word = alias.casefold().strip()
+    cut = max(word.rfind(" "), word.rfind("-")) + 1
+    head, last = word[:cut], word[cut:]
+    if len(last) < (2 if head else 3) or not _is_cyrillic(last):
+        return set()
+    for ending, endings in _RUSSIAN_ENDINGS.items():
+        if last.endswith(ending):
+            return {head + last[: -len(ending)] + new for new in endings}
+    if last.endswith("а"):
+        stem = last[:-1]
+        genitive = "и" if stem[-1] in _AFTER_HUSHING else "ы"
+        return {head + stem + new for new in ("е", genitive, "у", "ой", "ою")}
+    if last[-1] in "оеиуыэюё":
+        return set()
+    return {head + last + new for new in ("а", "е", "у", "ом")}
+
+
+def _article_less(form: tuple[str, ...]) -> tuple[str, ...] | None:
+    """An Arabic name without its article, as customers also write it (ناصره for الناصره,
+    written after a preposition as بالناصره or in ناصره alone); None when too short."""
+    first = form[0]
+    if _is_arabic(first) and first.startswith("ال") and len(first) >= 5:
+        return (first[2:], *form[1:])
+    return None
+
+
+def _derived(alias: str, variants: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Forms that grammar derives from an alias: Russian case forms, Arabic names without
+    the article. They give way to any name written out, and to each other when two cities
+    derive the same form."""
+    forms = {form for declined in _declined(alias) for form in _variants(declined)}
+    forms |= {bare for form in variants if (bare := _article_less(form))}
+    return forms - variants
+
+
+def _too_short(tokens: tuple[str, ...]) -> bool:
+    """An Arabic or Cyrillic name of one or two letters (لد, جت) matches too many words to
+    be read alone, and so do a few everyday words (_NEVER_ALONE)."""
+    if len(tokens) != 1:
+        return False
+    word = tokens[0]
+    return (len(word) <= 2 or word in _NEVER_ALONE) and (_is_arabic(word) or _is_cyrillic(word))
+
+
 def _build(records: list[dict]) -> tuple[tuple[City, ...], dict[tuple[str, ...], _Form]]:
     cities = []
     forms: dict[tuple[str, ...], _Form] = {}
+    derived: dict[tuple[str, ...], _Form | None] = {}  # None: two cities derive it
+    shared: set[tuple[str, ...]] = set()  # Arabic or Cyrillic names two places have
     for record in records:
         strict = record.get("strict", [])
         city = City(
@@ -203,19 +298,57 @@ def _build(records: list[dict]) -> tuple[tuple[City, ...], dict[tuple[str, ...],
             name_he=record["name_he"],
             name_en=record["name_en"],
             aliases=tuple(record["aliases"] + strict),
+            name_ar=record.get("name_ar", ""),
+            name_ru=record.get("name_ru", ""),
         )
         cities.append(city)
         excluded = {form for alias in record.get("exclude", []) for form in _variants(alias)}
         strict_forms = {form for alias in strict for form in _variants(alias)}
-        for alias in (city.name_he, city.name_en, *city.aliases):
-            for tokens in _variants(alias) - excluded:
+        for alias in dict.fromkeys((city.name_he, city.name_en, city.name_ar, city.name_ru,
+                                    *city.aliases)):  # fmt: skip
+            variants = _variants(alias) - excluded
+            for tokens in variants:
+                if _too_short(tokens) or tokens in shared:
+                    continue
                 other = forms.get(tokens)
                 if other is not None and other.city.slug != city.slug:
-                    raise ValueError(
-                        f"{' '.join(tokens)!r} names {other.city.slug} and {city.slug}"
-                    )
-                forms[tokens] = _Form(tokens, city, strict=tokens in strict_forms)
+                    if _is_hebrew(tokens[0]) or tokens[0].isascii():
+                        raise ValueError(
+                            f"{' '.join(tokens)!r} names {other.city.slug} and {city.slug}"
+                        )
+                    del forms[tokens]  # "عرعره" is Arara and Arara BaNegev: neither
+                    shared.add(tokens)
+                    continue
+                forms[tokens] = _Form(tokens, city, strict=_strict(tokens, strict_forms))
+            alias_strict = any(_strict(tokens, strict_forms) for tokens in variants)
+            for tokens in _derived(alias, variants) - excluded:
+                strict_form = alias_strict or _strict(tokens, strict_forms)
+                other = derived.get(tokens, _Form(tokens, city, strict_form))
+                same = other is not None and other.city.slug == city.slug
+                derived[tokens] = other if same else None
+    for tokens, form in derived.items():
+        if form is not None and tokens not in forms and tokens not in shared:
+            forms[tokens] = form
     return tuple(cities), forms
+
+
+def _strict(tokens: tuple[str, ...], strict_forms: set[tuple[str, ...]]) -> bool:
+    return tokens in strict_forms or (len(tokens) == 1 and tokens[0] in _EVERYDAY_NAMES)
+
+
+# Arabic and Russian names of places that are also everyday words or first names: they
+# count only where a place is meant (بشعب, في شعب, в Офре), as the `strict` spellings of
+# the data do.
+_EVERYDAY_NAMES = _words(
+    """شعب بسمه عومر كابول المشهد المزرعه الطيبه طيبه الرامه رامه نحف المغار مغار كسري
+    اللقيه الجش جش عين ابطن خضراء الخضراء بركان رمله غجر الغجر ناصره قصرين مطله مجدل
+    المجدل زرازير ايله صهيون
+    омер офра кабул рама тира тире земер мигдаль элад ариэль шломи шохам атлит кадима
+    ганей нешер ака ако акра рахат"""
+)
+# Arabic and Cyrillic spellings that GeoNames lists for a place but that are first of all
+# words: coal (Umm al-Fahm's second word alone), "without", "I visit".
+_NEVER_ALONE = _words("فحم الفحم بلا ازور")
 
 
 CITIES, _FORMS = _build(load_cities())
@@ -258,18 +391,23 @@ _NUMBER_WORDS = _words(
 _PLACE_WORDS = _words(
     """עיר העיר בעיר מהעיר לעיר יישוב היישוב ביישוב מהיישוב ישוב הישוב בישוב מהישוב מושב
     המושב במושב מהמושב קיבוץ הקיבוץ בקיבוץ מהקיבוץ מועצה המועצה
-    in from at near city town village moshav kibbutz settlement"""
+    in from at near city town village moshav kibbutz settlement
+    في من بمدينه مدينه قريه بقريه بلده ببلده بلد قرب جنب
+    в во из с город городе поселке поселок мошав мошаве кибуц кибуце около возле"""
 )
 # Words before a name at the end of a message that make it a signature, not a place.
 _SIGN_OFF_WORDS = _words(
     """תודה רבה מראש בברכה ברכה בתודה שלום היי הי אהלן הלו שמי ממני חתום
-    thanks thank you thx ty regards cheers best hi hello hey dear name sincerely"""
+    thanks thank you thx ty regards cheers best hi hello hey dear name sincerely
+    شكرا تحياتي مع السلامه اسمي спасибо заранее уважением привет здравствуите"""
 )
 # Words that introduce a person: "זאת אילת", "קוראים לי שוהם", "I'm Ariel".
-_INTRODUCTION_WORDS = _words('זה זאת שמי לי בשם אני name called i"m im')
+_INTRODUCTION_WORDS = _words('זה זאת שמי לי בשם אני name called i"m im اسمي انا зовут я это')
 _STREET_BEFORE = _words(
     """רחוב רח ברחוב ברח מרחוב לרחוב דרך שדרות שד בשדרות בשד כביש סמטת ככר כיכר שביל
-    rehov rechov rechof derech sderot shderot"""
+    rehov rechov rechof derech sderot shderot
+    شارع بشارع الشارع وشارع طريق بطريق شارعنا
+    ул улица улице улицу улицы улиц проспект проспекте пр бульвар бульваре шоссе"""
 )
 _STREET_AFTER = _words("st str street rd road ave avenue blvd boulevard")
 # What may follow "תא", "פת" or "שדרות" when they are the city (else: a stall, bread,
@@ -333,9 +471,30 @@ class _Context:
     word_before: str | None  # the neighbouring word even across punctuation
 
 
+# Arabic letters joined before a name: و or ف (and), then ب (in), ل (to, for) or ك (like);
+# ل before the article is written لل (للناصره: to Nazareth).
+_AR_PREFIXES = tuple(c + p for c in ("", "و", "ف") for p in ("", "ب", "ل", "ك") if c + p)
+_AR_PREFIX_LETTERS = frozenset("وفبلك")
+
+
+def _arabic_splits(word: str) -> list[tuple[str, str]]:
+    """(prefix, rest): an Arabic word as written, and less each run of prefix letters it
+    opens with, leaving at least two letters (a name of one word has three: _too_short)."""
+    splits = [("", word)]
+    for prefix in _AR_PREFIXES:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) >= 2:
+            splits.append((prefix, rest))
+            if prefix.endswith("ل") and rest.startswith("ل"):
+                splits.append((prefix, "ا" + rest))  # لل: ل and the article
+    return splits
+
+
 def _prefix_splits(word: str) -> list[tuple[str, str]]:
     """(prefix, rest): the word as written, and less each run of prefix letters it opens
     with, leaving at least two letters."""
+    if _is_arabic(word):
+        return _arabic_splits(word)
     splits = [("", word)]
     for k in range(1, min(_LONGEST_PREFIX, len(word) - 2) + 1):
         if word[:k] not in _PREFIX_STEMS:
@@ -421,7 +580,7 @@ _GUARDS: dict[str, Callable[[_Context], bool]] = {
 
 def _placed(c: _Context) -> bool:
     """A strict name needs to be marked as a place."""
-    if c.prefix and c.prefix[-1] in "במ" and "ה" not in c.prefix:
+    if c.prefix and c.prefix[-1] in "במب" and "ה" not in c.prefix:
         return True
     if c.before in _PLACE_WORDS:
         return True
@@ -527,7 +686,12 @@ class _Scan:
 
     def hit_at(self, i: int) -> _Hit | None:
         word = self.words[i]
-        if word not in _INDEX and word[0] not in _PREFIX_STEMS and not word.endswith(MARK + "s"):
+        if (
+            word not in _INDEX
+            and word[0] not in _PREFIX_STEMS
+            and word[0] not in _AR_PREFIX_LETTERS
+            and not word.endswith(MARK + "s")
+        ):
             return None  # the common case, decided quickly
         splits = self._splits(i)
         if not splits or _false_friend(word):
