@@ -1,5 +1,6 @@
 """Project-wide pieces every app stands on: the base model and the business settings."""
 
+import time
 import uuid
 
 from django.conf import settings
@@ -37,14 +38,52 @@ def _default_urgent_timeout():
     return settings.URGENT_TIMEOUT_MINUTES
 
 
+class SingletonQuerySet(models.QuerySet):
+    """Writes through a queryset forget the process's cached row (Singleton.load)."""
+
+    def update(self, **kwargs):
+        self.model.forget()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self.model.forget()
+        return super().delete()
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        self.model.forget()
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+
 class Singleton:
-    """A model with one row, keyed by SINGLETON_KEY on a unique `key` field."""
+    """A model with one row, keyed by SINGLETON_KEY on a unique `key` field.
+
+    A row of settings (CACHE_SECONDS > 0) is kept by each process for that long after it
+    was read, so a message's turn does not read it again at every step. Writes through
+    the row or its queryset in this process forget it at once; a manager's change in the
+    admin (another process) reaches every worker within CACHE_SECONDS. A row read inside
+    a transaction is not kept, since the transaction may yet be rolled back. A row of
+    state (CACHE_SECONDS = 0, the default) is read every time.
+    """
 
     SINGLETON_KEY = "default"
+    CACHE_SECONDS = 0.0
+    _cached: dict = {}  # (class, database alias) -> (row, when it was read: monotonic s)
 
     @classmethod
     def load(cls):
         """The one row; created on first use. Safe when two processes race to create it."""
+        alias = cls.objects.db
+        key = (cls, alias)
+        cached = cls._cached.get(key)
+        if cached is not None and time.monotonic() - cached[1] < cls.CACHE_SECONDS:
+            return cached[0]
+        row = cls._read_or_create()
+        if cls.CACHE_SECONDS > 0 and not transaction.get_connection(alias).in_atomic_block:
+            cls._cached[key] = (row, time.monotonic())
+        return row
+
+    @classmethod
+    def _read_or_create(cls):
         found = cls.objects.filter(key=cls.SINGLETON_KEY).first()
         if found is not None:
             return found
@@ -53,6 +92,25 @@ class Singleton:
                 return cls.objects.create(key=cls.SINGLETON_KEY)
         except IntegrityError:
             return cls.objects.get(key=cls.SINGLETON_KEY)
+
+    @classmethod
+    def forget(cls) -> None:
+        """Drop this process's cached row: the next load() reads the database."""
+        for key in [key for key in cls._cached if key[0] is cls]:
+            cls._cached.pop(key, None)
+
+    @staticmethod
+    def forget_all() -> None:
+        Singleton._cached.clear()
+
+    def save(self, *args, **kwargs):
+        type(self).forget()
+        super().save(*args, **kwargs)
+        type(self).forget()
+
+    def delete(self, *args, **kwargs):
+        type(self).forget()
+        return super().delete(*args, **kwargs)
 
 
 class BusinessSettings(Singleton, BaseModel):
@@ -63,6 +121,7 @@ class BusinessSettings(Singleton, BaseModel):
     """
 
     SINGLETON_KEY = "default"
+    CACHE_SECONDS = 10.0
 
     key = models.CharField(max_length=16, unique=True, default=SINGLETON_KEY, editable=False)
     sos_timeout_minutes = models.PositiveIntegerField(
@@ -110,6 +169,8 @@ class BusinessSettings(Singleton, BaseModel):
             "and is reported once to the admin's WhatsApp."
         ),
     )
+
+    objects = SingletonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("business settings")
@@ -183,6 +244,8 @@ class WhatsAppConnection(Singleton, BaseModel):
     # The outbox row of that alert (messaging.OutboundMessage; not a foreign key, as this
     # layer knows no app).
     alert_message_id = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = SingletonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("WhatsApp connection")

@@ -176,6 +176,14 @@ def pytest_collection_modifyitems(config, items):
     (RESULTS / f"{lane}-collected.json").write_text(json.dumps(counts))
 
 
+def pytest_runtest_setup(item):
+    # Each test starts from its own database, so no settings row read by an earlier test
+    # may be served from the process's cache (fixi.models.Singleton).
+    from fixi.models import Singleton
+
+    Singleton.forget_all()
+
+
 def pytest_report_header(config):
     return f"fixi test lane: {LANE} (database {os.environ['DATABASE_URL'].split(':')[0]})"
 
