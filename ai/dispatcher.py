@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ai import gemini, prompts
 from ai.schemas import DispatchSchema
+from ai.summary_he import hebrew_summary
 from ai.types import URGENCY_REASONS, Dispatch, Intent
 from fixi import texts
 from fixi.vocabulary import IssueType, Language
@@ -117,9 +118,9 @@ def _from_answer(
         data.requested_date, data.requested_time, now
     )
     city, notes = _city(data.city, text or transcript)
-    return Dispatch(
+    reading = Dispatch(
         city=city.slug if city else "",
-        city_name=(city.name_he if language == Language.HEBREW else city.name_en) if city else "",
+        city_name=city.name_in(language) if city else "",
         issue_type=issue_type,
         urgent=urgent,
         urgency_reason=reason if urgent else "",
@@ -137,6 +138,8 @@ def _from_answer(
         source=f"gemini:{answer.model}",
         notes=notes,
     )
+    reading.summary_he = hebrew_summary(reading, text or transcript, now.date())
+    return reading
 
 
 def _safety_tip(reason: str, language: str) -> str:

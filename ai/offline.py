@@ -1,14 +1,17 @@
-"""The offline dispatcher: rules over Hebrew and English text, no network.
+"""The offline dispatcher: rules over Hebrew, English, Arabic and Russian text, no network.
 
 It reads what Gemini would (city, trade, urgency, language, when, where, who) so the whole
 flow works with no API key, and it is the fallback when Gemini fails. The rule families
 and the decisions they document live in their own modules:
 
-- ai.gazetteer: the city (Hebrew prefixes, abbreviations, English spellings);
-- ai.offline_issue: the trade, with the confusable cases decided explicitly;
+- ai.gazetteer: the city (Hebrew prefixes, abbreviations, English spellings, Arabic
+  prefixes and article, Russian case endings);
+- ai.offline_issue (and ai.offline_issue_words for Arabic and Russian): the trade, with the
+  confusable cases decided explicitly;
 - ai.offline_urgency: urgent or not, and why;
-- ai.offline_when: the requested date, time and part of the day;
-- ai.offline_details: the address, the customer's name and the summary.
+- ai.offline_when (and ai.offline_when_ar_ru): the requested date, time and part of the day;
+- ai.offline_details: the address, the customer's name and the summary;
+- ai.summary_he: the pro's one-line Hebrew summary.
 """
 
 import datetime as dt
@@ -23,6 +26,7 @@ from ai.offline_intent import intent_of
 from ai.offline_issue import classify
 from ai.offline_urgency import urgency
 from ai.offline_when import DEFAULT_HOURS, read_when
+from ai.summary_he import hebrew_summary
 from ai.types import Dispatch
 from fixi.texts import safety_tip
 from fixi.vocabulary import Language, language_of
@@ -42,7 +46,7 @@ def dispatch(text: str, now: dt.datetime | None = None) -> Dispatch:
 
     if match := find_city(text):
         result.city = match.city.slug
-        result.city_name = match.city.name_he if language == Language.HEBREW else match.city.name_en
+        result.city_name = match.city.name_in(language)
 
     issue = classify(text)
     result.issue_type = issue.issue_type
@@ -63,6 +67,7 @@ def dispatch(text: str, now: dt.datetime | None = None) -> Dispatch:
     result.intent = intent_of(text)
     result.address = find_address(text)
     result.customer_name = find_name(text)
+    result.summary_he = hebrew_summary(result, text, local.date())
     return result
 
 

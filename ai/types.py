@@ -34,6 +34,11 @@ class Dispatch:
     when_problem: "" | "past" | "unreadable": the customer wrote a day that is already
     gone or cannot be read, so requested_date is None (never today) and the conversation
     asks which day.
+    language: "he" | "en" | "ar" | "ru", the language the customer wrote in
+    (fixi.vocabulary.language_of); city_name is the city's name in that language.
+    summary: the customer's own words, shortened; summary_he: the pro's one-line Hebrew
+    summary built from the reading ("אינסטלציה · נזילה · חיפה · דחוף · מחר 17:00",
+    ai.summary_he), whatever language the customer wrote in.
     """
 
     city: str = ""
@@ -43,6 +48,7 @@ class Dispatch:
     urgency_reason: str = ""
     language: str = Language.HEBREW
     summary: str = ""
+    summary_he: str = ""
     address: str = ""
     requested_date: dt.date | None = None
     requested_time: dt.datetime | None = None
