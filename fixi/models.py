@@ -4,7 +4,7 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,10 @@ class BaseModel(models.Model):
     class Meta:
         abstract = True
         ordering = ["-created_at"]
+
+
+DEFAULT_NEARBY_RADIUS_KM = 25
+MAX_NEARBY_RADIUS_KM = 100
 
 
 def _default_sos_timeout():
@@ -158,6 +162,15 @@ class BusinessSettings(Singleton, BaseModel):
         _("urgent timeout (minutes)"),
         default=_default_urgent_timeout,
         help_text=_("An urgent job whose pro has not answered in this time goes to the next pro."),
+    )
+    nearby_radius_km = models.PositiveIntegerField(
+        _("nearby pros within (km)"),
+        default=DEFAULT_NEARBY_RADIUS_KM,
+        validators=[MaxValueValidator(MAX_NEARBY_RADIUS_KM)],
+        help_text=_(
+            "When no pro can take a job in the customer's city, pros of the cities this "
+            "close can, nearest first. 0: only the city's own pros."
+        ),
     )
     whatsapp_check_minutes = models.PositiveIntegerField(
         _("check the WhatsApp connection every (minutes)"),

@@ -1,6 +1,7 @@
 """Professionals: who they are, where they work, what they do and what they charge."""
 
 import datetime as dt
+import functools
 import secrets
 import uuid
 from decimal import Decimal
@@ -9,11 +10,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ai.data import load_cities
 from fixi.models import BaseModel
 from fixi.phones import PRIVATE_CHAT, InvalidPhone, normalize_phone, normalize_stored
 from fixi.vocabulary import TRADES, IssueType
 
 WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+MAX_SERVICE_RADIUS_KM = 100
 
 
 def default_working_hours() -> dict:
@@ -29,12 +32,44 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# What a City row takes from the gazetteer's data file, besides its Hebrew and English names.
+GEOGRAPHY = {"latitude": "lat", "longitude": "lon", "name_ar": "name_ar", "name_ru": "name_ru"}
+
+
+@functools.cache
+def _gazetteer_records() -> dict[str, dict]:
+    return {record["slug"]: record for record in load_cities()}
+
+
+def gazetteer_geography(slug: str) -> dict:
+    """The coordinates and Arabic and Russian names the gazetteer records for this slug,
+    as City field values ({} for a slug it does not know)."""
+    record = _gazetteer_records().get(slug, {})
+    return {field: record[key] for field, key in GEOGRAPHY.items() if key in record}
+
+
 class City(BaseModel):
-    """A canonical city or local council, named in Hebrew and English."""
+    """A canonical city or local council, named in Hebrew and English, and where it is."""
 
     slug = models.SlugField(max_length=60, unique=True)
     name_he = models.CharField(_("name (Hebrew)"), max_length=80)
     name_en = models.CharField(_("name (English)"), max_length=80)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=80, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=80, blank=True)
+    latitude = models.FloatField(
+        _("latitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90.0), MaxValueValidator(90.0)],
+        help_text=_("Degrees north. Pros of cities near this one can take its jobs."),
+    )
+    longitude = models.FloatField(
+        _("longitude"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180.0), MaxValueValidator(180.0)],
+        help_text=_("Degrees east."),
+    )
 
     class Meta:
         ordering = ["name_en"]
@@ -43,6 +78,19 @@ class City(BaseModel):
 
     def __str__(self):
         return f"{self.name_he} / {self.name_en}"
+
+    def save(self, *args, **kwargs):
+        # However a city is created (a lead's message, an import, the admin), it starts
+        # with what the gazetteer knows of its slug; later edits are the manager's.
+        if self._state.adding:
+            for field, value in gazetteer_geography(self.slug).items():
+                if getattr(self, field) in (None, ""):
+                    setattr(self, field, value)
+        super().save(*args, **kwargs)
+
+    @property
+    def placed(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
 
 class Tone(models.TextChoices):
@@ -96,6 +144,27 @@ class Pro(BaseModel):
         help_text=_('Per weekday, e.g. {"sun": [["08:00", "18:00"]], "sat": []}.'),
     )
     cities = models.ManyToManyField(City, through="ServiceArea", related_name="pros", blank=True)
+    # Serving "within N km of" a town: the cities that close are kept as derived service
+    # areas (pros.geo.sync_radius_areas), so routing reads one kind of row.
+    base_city = models.ForeignKey(
+        City,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="based_pros",
+        verbose_name=_("base city"),
+        help_text=_("Where the pro works from; with a radius, every city that close is served."),
+    )
+    service_radius_km = models.PositiveSmallIntegerField(
+        _("serves within (km)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_SERVICE_RADIUS_KM)],
+        help_text=_(
+            "With a base city: the cities this close to it are served, besides those "
+            "listed. Empty: only the listed cities."
+        ),
+    )
     # The pro's office on WhatsApp.
     agenda_time = models.TimeField(
         _("daily agenda at"),
@@ -145,10 +214,17 @@ class Pro(BaseModel):
 
 
 class ServiceArea(BaseModel):
-    """A city a pro serves (a related row, so routing can filter on it on any backend)."""
+    """A city a pro serves (a related row, so routing can filter on it on any backend):
+    listed by hand, or derived from the pro's base city and radius."""
 
     pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="service_areas")
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="service_areas")
+    derived = models.BooleanField(
+        _("from the radius"),
+        default=False,
+        editable=False,
+        help_text=_("Kept in step with the pro's base city and radius; not listed by hand."),
+    )
 
     class Meta:
         ordering = ["city__name_en"]
