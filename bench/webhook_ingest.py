@@ -1,6 +1,8 @@
 """Webhook ingest benchmark: how fast gunicorn stores Green API webhooks, next to /healthz.
 
     python -m bench.webhook_ingest [--seconds 10] [--concurrency 16] [--workers 2] [--json]
+        [--broker-url filesystem:// | redis://127.0.0.1:6379/N] [--latency-requests 200]
+        [--latency-seconds 5]
 
 Starts gunicorn (sync workers, one thread each, DEBUG=0) on a free 127.0.0.1 port against
 a throwaway SQLite database, then runs three phases with the same client threads:
@@ -8,8 +10,17 @@ GET /healthz (the baseline), POST /webhook with distinct Hebrew text messages, a
 GET /healthz again (drift). It prints requests/s, latency percentiles, non-2xx answers and
 the rows stored, and compares the webhook's rate with the baseline measured in this run.
 
-The embedded broker's folder is fixed by the settings (var/broker/queue): the messages
-this run enqueued are deleted from it afterwards, and nothing else is touched.
+Then the enqueue latency: a consumer process takes the task messages off the broker as a
+worker would, and for each webhook the time from sending it to its message being in the
+consumer's hands is measured, once with one client sending one webhook at a time (an
+idle server) and once with every client sending back to back (a saturated one). Last, the
+broker's messages are counted against the rows: every stored row must have been published
+once, including what the web processes still had to send when gunicorn was stopped.
+
+The embedded broker writes to a folder of the run's own under var/ (set in each gunicorn
+worker by a server hook), removed afterwards: a developer's queue and worker are never
+touched. A Redis broker must name a database other than 0, whose `celery` queue the run
+empties before it starts and reads to the end afterwards.
 """
 
 import argparse
@@ -33,15 +44,27 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bench.common import REPO, children, cpu_seconds, machine, manage, say, tail
 
-BROKER_QUEUE = REPO / "var" / "broker" / "queue"  # settings.BROKER_DIR / "queue"
 RATIO_GOAL = 0.5
 REQUEST_TIMEOUT = 30  # seconds; gunicorn's own worker timeout is 30 s too
 MAX_REQUESTS_PER_CLIENT = 1_000_000  # a hard bound on each client's loop, whatever the rate
 STARTUP_TIMEOUT = 60
-RUN_KEYS = ("seconds", "warmup", "concurrency", "workers", "chats", "db_options", "broker_url")
+RUN_KEYS = (
+    "seconds",
+    "warmup",
+    "concurrency",
+    "workers",
+    "chats",
+    "db_options",
+    "broker_url",
+    "latency_requests",
+    "latency_seconds",
+)
+CONSUMER_POLL_SECONDS = 0.005  # how often the consumer looks at the embedded broker's folder
+LATENCY_PAUSE_SECONDS = 0.01  # between webhooks of the one-at-a-time latency phase
 
 FIRST_NAMES = ["דנה", "יוסי", "מיכל", "אבי", "נועה", "רונית", "משה", "שירה", "עומר", "תמר"]
 LAST_NAMES = ["כהן", "לוי", "מזרחי", "פרץ", "ביטון", "אברהם", "פרידמן", "שפירא", "דהן"]
@@ -97,9 +120,11 @@ class WebhookBodies:
         self.prefix = f"BAE5{run_tag}{client:02X}"
         self.rng = random.Random(client)
         self.count = 0
+        self.last_id = ""
 
     def next(self) -> bytes:
         self.count += 1
+        self.last_id = f"{self.prefix}{self.count:08X}"
         chat = self.rng.choice(self.chats)
         name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
         text = (
@@ -113,7 +138,7 @@ class WebhookBodies:
                 "typeInstance": "whatsapp",
             },
             "timestamp": int(time.time()),
-            "idMessage": f"{self.prefix}{self.count:08X}",
+            "idMessage": self.last_id,
             "senderData": {
                 "chatId": chat,
                 "chatName": name,
@@ -279,17 +304,30 @@ def worker_exit(server, worker):
     _profile.dump_stats(os.path.join({out!r}, f"worker-{{os.getpid()}}.prof"))
 """
 
+# The settings fix the embedded broker's folder (var/broker/queue); each worker of the run
+# is pointed at the run's own before its first request.
+BROKER_HOOK = """
+def post_worker_init(worker):
+    from fixi.celery import app
+    app.conf.broker_transport_options = {options!r}
+"""
 
-def start_gunicorn(env, port, workers, tmp: Path, profile_dir: Path | None):
+
+def start_gunicorn(env, port, workers, tmp: Path, broker: "Broker", profile_dir: Path | None):
     command = [
         *(sys.executable, "-m", "gunicorn", "fixi.wsgi:application"),
         *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
         *("--worker-class", "sync", "--threads", "1", "--log-level", "warning"),
         *("--error-logfile", str(tmp / "gunicorn.log")),  # no --access-logfile: off
     ]
+    hooks = ""
+    if broker.folder is not None:
+        hooks += BROKER_HOOK.format(options=broker.transport_options())
     if profile_dir is not None:
-        config = tmp / "profile_hooks.py"
-        config.write_text(PROFILE_HOOKS.format(out=str(profile_dir)))
+        hooks += PROFILE_HOOKS.format(out=str(profile_dir))
+    if hooks:
+        config = tmp / "server_hooks.py"
+        config.write_text(hooks)
         command += ["--config", str(config)]
     return subprocess.Popen(command, cwd=REPO, env=env, start_new_session=True)
 
@@ -319,21 +357,150 @@ def stop(server: subprocess.Popen) -> None:
             server.wait(timeout=10)
 
 
-# --- Afterwards: rows, broker messages ------------------------------------------------------
+# --- The broker: the run's messages, read back -------------------------------------------------
+
+# A consumer in its own process, as a worker would be: it takes each task message off the
+# `celery` queue and prints the inbound id with the (system-wide) monotonic time it got it.
+# "drain" mode stops at the first empty wait; "follow" mode at the first one after SIGTERM.
+# The embedded broker's folder is read directly: kombu's own consumer moves a file away
+# without waiting for the writer's lock, so polling it every few ms reads files still empty
+# (and loses them); here a file that does not parse yet is left for the next look.
+CONSUMER = """
+import base64, fcntl, json, os, signal, sys, time
+url, options, mode = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+stopping = []
+signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+
+def folder_messages(folder, poll):
+    while True:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".celery.msg"))
+        taken = 0
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                with open(path, "rb") as f:
+                    fcntl.flock(f, fcntl.LOCK_SH)
+                    message = json.loads(f.read())
+            except (OSError, ValueError):
+                continue
+            os.remove(path)
+            taken += 1
+            yield json.loads(base64.b64decode(message["body"]))
+        if not taken:
+            yield None
+            time.sleep(poll)
+
+def kombu_messages(url, options):
+    from kombu import Connection
+    with Connection(url, transport_options=options) as connection:
+        queue = connection.SimpleQueue("celery", no_ack=True)
+        while True:
+            try:
+                yield queue.get(block=True, timeout=0.5).payload
+            except queue.Empty:
+                yield None
+
+if url.startswith("filesystem://"):
+    messages = folder_messages(options["data_folder_in"], options["polling_interval"])
+else:
+    messages = kombu_messages(url, options)
+print("ready", flush=True)
+idle_since = None
+for body in messages:
+    if body is not None:
+        idle_since = None
+        print(body[0][0], time.monotonic(), flush=True)
+        continue
+    idle_since = idle_since or time.monotonic()
+    if (stopping or mode == "drain") and time.monotonic() - idle_since >= 0.5:
+        break
+"""
 
 
-def stored_ids(db_path: Path) -> set[str]:
-    """The ids of every InboundMessage row in the bench database (hex, no dashes)."""
-    try:
-        with closing(sqlite3.connect(db_path)) as db:
-            rows = db.execute("SELECT id FROM messaging_inboundmessage").fetchall()
-    except sqlite3.Error:
-        return set()  # the run failed before the table existed
-    return {str(row[0]).replace("-", "").lower() for row in rows}
+class Broker:
+    """Where the run's task messages go, and how the bench reads them back."""
+
+    def __init__(self, url: str, tag: str):
+        self.url = url
+        self.folder = None
+        if url.startswith("filesystem://"):
+            self.folder = REPO / "var" / f"bench-broker-{tag}"  # the disk var/broker is on
+            self.folder.mkdir(parents=True)
+
+    @property
+    def readable(self) -> bool:
+        return self.folder is not None or self.url.startswith(("redis://", "rediss://"))
+
+    def transport_options(self) -> dict:
+        if self.folder is None:
+            return {}
+        folder = str(self.folder)
+        return {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "control_folder": folder,
+            "store_processed": False,
+        }
+
+    def consumer(self) -> subprocess.Popen:
+        options = {**self.transport_options(), "polling_interval": CONSUMER_POLL_SECONDS}
+        if self.folder is None:
+            options = {}
+        child = subprocess.Popen(
+            [sys.executable, "-c", CONSUMER, self.url, json.dumps(options), "follow"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        if child.stdout.readline().strip() != "ready":
+            child.kill()
+            raise RuntimeError("the broker consumer did not start")
+        return child
+
+    def drain(self) -> list[str]:
+        """Every task message waiting on the queue, taken off it: their inbound ids."""
+        if not self.readable:
+            return []
+        if self.folder is not None:
+            return self._drain_folder()
+        options = json.dumps(self.transport_options())
+        done = subprocess.run(
+            [sys.executable, "-c", CONSUMER, self.url, options, "drain"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        return [line.split()[0] for line in done.stdout.splitlines()[1:]]
+
+    def _drain_folder(self) -> list[str]:
+        # Once the web processes are idle: every file is whole.
+        ids = []
+        for path in sorted(self.folder.glob("*.msg")):
+            ids.append(_task_argument(path.read_bytes()))
+            path.unlink()
+        return ids
+
+    def remove(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def broker_files() -> set[str]:
-    return set(os.listdir(BROKER_QUEUE)) if BROKER_QUEUE.is_dir() else set()
+def stop_consumer(child: subprocess.Popen) -> list[tuple[str, float]]:
+    """Stop a following consumer once the queue is empty: [(inbound id, monotonic time)]."""
+    child.send_signal(signal.SIGTERM)
+    output, _ = child.communicate(timeout=60)
+    received = []
+    for line in output.splitlines():
+        inbound_id, _, at = line.partition(" ")
+        received.append((_hex(inbound_id), float(at)))
+    return received
+
+
+def _hex(inbound_id: str | None) -> str:
+    return str(inbound_id).replace("-", "").lower()
 
 
 def _task_argument(raw: bytes) -> str | None:
@@ -343,27 +510,109 @@ def _task_argument(raw: bytes) -> str | None:
         body = message["body"]
         if message.get("properties", {}).get("body_encoding") == "base64":
             body = base64.b64decode(body)
-        args = json.loads(body)[0]
-        return str(args[0]).replace("-", "").lower()
+        return str(json.loads(body)[0][0])
     except (ValueError, KeyError, IndexError, TypeError):
         return None
 
 
-def purge_our_messages(before: set[str], ours: set[str]) -> tuple[int, int]:
-    """Delete the queue files this run created; others (a developer's) stay. (removed, kept)"""
-    removed = kept = 0
-    for name in sorted(broker_files() - before):
-        path = BROKER_QUEUE / name
+def published_check(rows: set[str], published: list[str]) -> dict:
+    """Every stored row published exactly once?"""
+    counts = Counter(_hex(inbound_id) for inbound_id in published)
+    return {
+        "messages": sum(counts.values()),
+        "rows": len(rows),
+        "missing": len(rows - set(counts)),
+        "duplicated": sum(1 for row in rows if counts[row] > 1),
+        "unknown": sum(1 for inbound_id in counts if inbound_id not in rows),
+    }
+
+
+# --- Enqueue latency --------------------------------------------------------------------------
+
+
+def latency_client(port, bodies, token, log, until, count, pause) -> None:
+    """Webhooks one after another; each logged as (idMessage, sent, answered, status)."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+    for _ in range(min(count, MAX_REQUESTS_PER_CLIENT)):
+        if time.monotonic() >= until:
+            break
+        body = bodies.next()
+        sent = time.monotonic()
         try:
-            argument = _task_argument(path.read_bytes())
-        except OSError:
-            continue  # a worker took it meanwhile
-        if argument in ours:
-            path.unlink(missing_ok=True)
-            removed += 1
-        else:
-            kept += 1
-    return removed, kept
+            conn.request("POST", "/webhook", body, headers)
+            response = conn.getresponse()
+            outcome = json.loads(response.read()).get("status", "")
+        except (OSError, http.client.HTTPException, ValueError):
+            conn.close()
+            outcome = "error"
+        log.append((bodies.last_id, sent, time.monotonic(), outcome))
+        if pause:
+            time.sleep(pause)
+    conn.close()
+
+
+def run_latency(port, token, chats, run_tag, clients, seconds, count, pause) -> list:
+    log, until = [], time.monotonic() + seconds
+    threads = [
+        threading.Thread(
+            target=latency_client,
+            args=(port, WebhookBodies(chats, run_tag, 0x80 + i), token, log, until, count, pause),
+            daemon=True,
+        )
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return log
+
+
+def latency_figures(log: list, rows_by_message: dict, received: dict) -> dict:
+    """From sending a webhook to its task message in the consumer's hands (ms)."""
+    to_queue, after_answer, lost = [], [], 0
+    for id_message, sent, answered, outcome in log:
+        if outcome != "stored":
+            continue
+        at = received.get(rows_by_message.get(id_message, ""))
+        if at is None:
+            lost += 1
+            continue
+        to_queue.append(at - sent)
+        after_answer.append(at - answered)
+    to_queue.sort()
+    after_answer.sort()
+
+    def ms(values, fraction):
+        return round(percentile(values, fraction) * 1000, 2) if values else None
+
+    return {
+        "webhooks": len(log),
+        "stored": len(to_queue) + lost,
+        "not_received": lost,
+        "sent_to_queue_p50_ms": ms(to_queue, 0.5),
+        "sent_to_queue_p99_ms": ms(to_queue, 0.99),
+        "sent_to_queue_max_ms": ms(to_queue, 1.0),
+        "answer_to_queue_p50_ms": ms(after_answer, 0.5),
+        "answer_to_queue_p99_ms": ms(after_answer, 0.99),
+        "answer_to_queue_max_ms": ms(after_answer, 1.0),
+    }
+
+
+# --- Afterwards: rows -------------------------------------------------------------------------
+
+
+def stored_rows(db_path: Path) -> dict[str, str]:
+    """{idMessage: inbound id (hex, no dashes)} of every row in the bench database."""
+    try:
+        with closing(sqlite3.connect(db_path)) as db:
+            rows = db.execute(
+                "SELECT provider_message_id, id FROM messaging_inboundmessage"
+            ).fetchall()
+    except sqlite3.Error:
+        return {}  # the run failed before the table existed
+    return {message: _hex(pk) for message, pk in rows}
 
 
 # --- Figures --------------------------------------------------------------------------------
@@ -377,6 +626,11 @@ def verdict(figures: dict) -> str:
         problems.append(f"{figures['non_2xx']} non-2xx")
     if not figures["rows_match"]:
         problems.append(f"{figures['rows']} rows != {figures['stored_200']} stored 200s")
+    check = figures["published"]
+    if check and (check["missing"] or check["duplicated"]):
+        problems.append(
+            f"{check['missing']} rows never published, {check['duplicated']} published twice"
+        )
     if problems:
         return "FAIL: " + "; ".join(problems)
     return (
@@ -385,10 +639,10 @@ def verdict(figures: dict) -> str:
     )
 
 
-def combine(phases: dict, rows: int, purged: tuple[int, int]) -> dict:
+def combine(phases: dict, rows: int, stored_in_latency: int, published: dict | None) -> dict:
     before, hook, after = phases["healthz_before"], phases["webhook"], phases["healthz_after"]
     baseline = (before["rps"] + after["rps"]) / 2
-    stored = hook["outcomes"].get("stored", 0) + hook["warmup_stored"]
+    stored = hook["outcomes"].get("stored", 0) + hook["warmup_stored"] + stored_in_latency
     figures = {
         "ratio": round(hook["rps"] / baseline, 3) if baseline else 0.0,
         "ratio_vs_healthz_before": round(hook["rps"] / before["rps"], 3) if before["rps"] else 0,
@@ -397,8 +651,7 @@ def combine(phases: dict, rows: int, purged: tuple[int, int]) -> dict:
         "rows": rows,
         "stored_200": stored,
         "rows_match": rows == stored,
-        "broker_messages_removed": purged[0],
-        "broker_files_left_alone": purged[1],
+        "published": published,
     }
     figures["verdict"] = verdict(figures)
     return figures
@@ -418,8 +671,9 @@ def print_report(result: dict) -> None:
         f"(+{run['warmup']} s warm-up), {run['workers']} sync workers x 1 thread; "
         f"load average before: {machine_facts['loadavg_1m_at_start']}"
     )
-    if run["db_options"] or run["broker_url"] != "filesystem://":
-        print(f"  EXPERIMENT: db options {run['db_options']!r}, broker {run['broker_url']}")
+    print(f"  broker  : {run['broker_url']}")
+    if run["db_options"]:
+        print(f"  EXPERIMENT: db options {run['db_options']!r}")
     print()
     print(
         f"  {'phase':<15}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'requests':>10}"
@@ -451,13 +705,51 @@ def print_report(result: dict) -> None:
     print(f"  non-2xx               : {figures['non_2xx']}  (goal 0)")
     print(
         f"  rows stored           : {figures['rows']}  (200s with outcome stored, warm-up "
-        f"included: {figures['stored_200']})"
+        f"and latency phases included: {figures['stored_200']})"
     )
-    print(f"  broker messages purged: {figures['broker_messages_removed']}")
+    check = figures["published"]
+    if check:
+        print(
+            f"  published once each   : {check['messages']} task messages for {check['rows']} "
+            f"rows; {check['missing']} rows never published, {check['duplicated']} published "
+            f"twice, {check['unknown']} messages of no row"
+        )
+    else:
+        print("  published once each   : n/a (this broker cannot be read back)")
+    latency = result["latency"]
+    if latency:
+        print()
+        print(
+            "  enqueue latency, ms (webhook sent -> its task message in a consumer's hands; "
+            f"the consumer polls the embedded broker every {CONSUMER_POLL_SECONDS * 1000:g} ms)"
+        )
+        print(
+            f"  {'phase':<26}{'webhooks':>9}{'lost':>6}{'sent->queue p50':>17}{'p99':>8}"
+            f"{'max':>9}{'answer->queue p50':>19}{'p99':>8}{'max':>9}"
+        )
+        for name, lat in latency.items():
+            print(
+                f"  {name:<26}{lat['webhooks']:>9}{lat['not_received']:>6}"
+                f"{_ms(lat['sent_to_queue_p50_ms']):>17}{_ms(lat['sent_to_queue_p99_ms']):>8}"
+                f"{_ms(lat['sent_to_queue_max_ms']):>9}{_ms(lat['answer_to_queue_p50_ms']):>19}"
+                f"{_ms(lat['answer_to_queue_p99_ms']):>8}{_ms(lat['answer_to_queue_max_ms']):>9}"
+            )
+        print("  (answer->queue below 0: the message was on the broker before the 200 arrived)")
     print(f"  verdict               : {figures['verdict']}")
 
 
+def _ms(value) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 # --- Main -------------------------------------------------------------------------------------
+
+
+def _redis_database(url: str) -> int | None:
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    path = urlsplit(url).path.strip("/")
+    return int(path) if path.isdigit() else 0
 
 
 def parse_args(argv=None):
@@ -475,14 +767,26 @@ def parse_args(argv=None):
         "--db-options",
         default="",
         metavar="QUERY",
-        help="experiment: appended to DATABASE_URL, e.g. conn_max_age=600",
+        help="experiment: appended to DATABASE_URL, e.g. conn_max_age=0",
     )
     parser.add_argument(
         "--broker-url",
         default="filesystem://",
-        help="experiment: e.g. memory:// to leave the broker out; messages sent to "
-        "another broker are not cleaned up (default: "
-        "the embedded filesystem://)",
+        help="filesystem:// (the embedded broker, default), redis://HOST:PORT/N with N > 0 "
+        "(the run empties that database's celery queue), or memory:// to leave the "
+        "broker out (no latency phases, no published check)",
+    )
+    parser.add_argument(
+        "--latency-requests",
+        type=int,
+        default=200,
+        help="webhooks sent one at a time for the idle enqueue latency (0: skip)",
+    )
+    parser.add_argument(
+        "--latency-seconds",
+        type=float,
+        default=5.0,
+        help="seconds of back-to-back webhooks for the saturated enqueue latency (0: skip)",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
@@ -496,12 +800,14 @@ def parse_args(argv=None):
         parser.error("--seconds must be in (0, 600] and --warmup in [0, 60]")
     if not (1 <= args.concurrency <= 256 and 1 <= args.workers <= 32 and args.chats >= 1):
         parser.error("--concurrency 1..256, --workers 1..32, --chats >= 1")
+    if not (0 <= args.latency_requests <= 10_000 and 0 <= args.latency_seconds <= 600):
+        parser.error("--latency-requests 0..10000, --latency-seconds 0..600")
+    if _redis_database(args.broker_url) == 0:
+        parser.error("a Redis broker must name a database other than 0, which the run empties")
     return args
 
 
-def measure(args, port: int, server: subprocess.Popen, token: str) -> dict:
-    chats, run_tag = chat_ids(args.chats), f"{secrets.randbelow(16**4):04X}"
-
+def measure(args, port: int, server: subprocess.Popen, token: str, chats, run_tag) -> dict:
     def phase(label, make_send):
         say(f"bench: {label} for {args.seconds} s ...")
         return run_phase(port, server.pid, make_send, args.concurrency, args.seconds, args.warmup)
@@ -515,6 +821,21 @@ def measure(args, port: int, server: subprocess.Popen, token: str) -> dict:
     }
 
 
+def measure_latency(args, port: int, token: str, chats, run_tag) -> dict[str, list]:
+    logs = {}
+    if args.latency_requests:
+        say(f"bench: enqueue latency, {args.latency_requests} webhooks one at a time ...")
+        logs["one at a time"] = run_latency(
+            port, token, chats, run_tag, 1, 600, args.latency_requests, LATENCY_PAUSE_SECONDS
+        )
+    if args.latency_seconds:
+        say(f"bench: enqueue latency, {args.concurrency} clients for {args.latency_seconds} s ...")
+        logs[f"{args.concurrency} clients back to back"] = run_latency(
+            port, token, chats, run_tag, args.concurrency, args.latency_seconds, 10**9, 0
+        )
+    return logs
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up on SIGTERM
@@ -524,21 +845,38 @@ def main(argv=None) -> int:
     if args.profile:
         args.profile = args.profile.resolve()
         args.profile.mkdir(parents=True, exist_ok=True)
-    server, queue_before, phases, facts = None, broker_files(), None, machine("gunicorn")
+    chats, run_tag = chat_ids(args.chats), f"{secrets.randbelow(16**4):04X}"
+    broker = Broker(args.broker_url, f"{os.getpid()}-{run_tag}")
+    server, consumer, phases, logs, facts = None, None, None, {}, machine("gunicorn")
+    published, received = [], []
     try:
         say(f"bench: migrating {db_path} ...")
         manage(env, "migrate", "--noinput")
-        server = start_gunicorn(env, port, args.workers, tmp, args.profile)
+        broker.drain()  # a Redis database's queue starts empty
+        server = start_gunicorn(env, port, args.workers, tmp, broker, args.profile)
         wait_healthy(server, port, tmp / "gunicorn.log")
         say(f"bench: gunicorn up on 127.0.0.1:{port} (pid {server.pid})")
-        phases = measure(args, port, server, token)
+        phases = measure(args, port, server, token, chats, run_tag)
+        if broker.readable and (args.latency_requests or args.latency_seconds):
+            time.sleep(1)  # what the web processes still had to publish
+            published += broker.drain()
+            consumer = broker.consumer()
+            logs = measure_latency(args, port, token, chats, run_tag)
     finally:
         if server is not None:
-            stop(server)
-        ours = stored_ids(db_path)
-        purged = purge_our_messages(queue_before, ours)
+            stop(server)  # the workers publish what they still hold as they exit
+        if consumer is not None:
+            received = stop_consumer(consumer)
+        published += [inbound_id for inbound_id, _ in received] + broker.drain()
+        broker.remove()
+        rows = stored_rows(db_path)
         log_tail = tail(tmp / "gunicorn.log", 10)
         shutil.rmtree(tmp, ignore_errors=True)
+    first_seen = {}
+    for inbound_id, at in received:
+        first_seen.setdefault(inbound_id, at)
+    latency = {name: latency_figures(log, rows, first_seen) for name, log in logs.items()}
+    in_latency = sum(1 for log in logs.values() for entry in log if entry[3] == "stored")
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m bench.webhook_ingest "
@@ -546,7 +884,13 @@ def main(argv=None) -> int:
         "machine": facts,
         "run": {key: getattr(args, key) for key in RUN_KEYS},
         "phases": phases,
-        "figures": combine(phases, len(ours), purged),
+        "latency": latency,
+        "figures": combine(
+            phases,
+            len(rows),
+            in_latency,
+            published_check(set(rows.values()), published) if broker.readable else None,
+        ),
     }
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
