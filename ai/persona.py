@@ -12,8 +12,9 @@ whole text with a templated reply in the customer's language:
   and price items are dropped too: a model that leaks its prompt was talked into
   something);
 - a run of words from the prompt's rules (the prompt was recited);
-- a price: a currency (₪, ש"ח, shekel, NIS, $...) anywhere; a price word (price, cost,
-  מחיר, עלות, תשלום...) next to a number; "free", a discount or a percentage; or any
+- a price, in any of the four languages: a currency (₪, ש"ח, shekel, NIS, شيكل, шекель,
+  $...) anywhere; a price word (price, cost, מחיר, עלות, سعر, تكلفة, цена, стоимость...)
+  next to a number; "free", a discount (مجانًا, خصم, бесплатно, скидка) or a percentage; or any
   amount the pro's price list does not hold. Every number is an amount unless it is
   shown to be something else: a time (14:30, 9am, at 10, ב-10 בבוקר), a date (8/12,
   20.12, the 9th, 17 בדצמבר), a duration or count with its unit (2 hours, 3 ימים, 127
@@ -21,7 +22,10 @@ whole text with a templated reply in the customer's language:
   or a number in the persona. Thousands are amounts ("2.5k", "1.2 אלף", "2 thousand"),
   digits split by spaces are one number ("4 9 9" is 499), and full-width digits or
   invisible characters between digits change nothing;
-- the wrong language, or no text.
+- the wrong language (most of its letters in another language's script), or no text.
+
+The text that reaches the customer has each line's direction set (fixi.texts.directed), as
+every other customer text does.
 
 Why replace and not cut the numbers out: a sentence with its price removed still makes
 the promise ("from now on the price is  shekels"), and a garbled reply is worse than a
@@ -48,7 +52,7 @@ from django.utils import timezone
 from ai import gemini, prompts
 from ai.schemas import INTENTS, PersonaReplySchema
 from fixi import texts
-from fixi.vocabulary import Language
+from fixi.vocabulary import Language, language_of
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +72,8 @@ class PersonaReply:
 def persona_reply(
     pro, customer_text: str, language: str, context: dict | None = None
 ) -> PersonaReply:
-    """The reply to `customer_text` in `pro`'s voice, in `language` ("he" or "en")."""
+    """The reply to `customer_text` in `pro`'s voice, in `language` ("he", "en", "ar" or
+    "ru"; any other is Hebrew)."""
     language = language if language in Language.values else Language.HEBREW
     if not gemini.is_configured():
         return _templated(pro, language)
@@ -96,7 +101,8 @@ def _checked(reply: PersonaReplySchema, pro, items: list, language: str, source:
     if problem:
         logger.warning("persona reply for pro %s replaced by the template: %s", pro.pk, problem)
         text = _template_text(pro, language)
-    return PersonaReply(_with_prices(text, chosen), intent, chosen, source)
+    text = texts.directed(_with_prices(text, chosen), language)
+    return PersonaReply(text, intent, chosen, source)
 
 
 def _templated(pro, language: str) -> PersonaReply:
@@ -207,22 +213,32 @@ def _recites_prompt(text: str) -> bool:
 
 
 _HE = r"\u05d0-\u05ea"
+_AR = r"\u0620-\u064a"
+# Arabic words take their prefixes (و، ب، ل، ال) with no space, so they are looked for
+# anywhere in a word; Russian ones at a word's start, with a bounded ending for the case.
 _CURRENCY = re.compile(
-    rf"₪|[$€£]|ש[\"״'׳]{{1,2}}ח|(?<![{_HE}])[בלוהכ]?-?(?:שקל(?:ים)?|שח|אגורות|אגורה)(?![{_HE}])"
-    r"|\b(?:nis|ils|shekels?|sheqels?|shekalim|agorot|usd|eur|dollars?|euros?|bucks)\b",
+    rf"₪|[$€£]|ش\.\s?ج|ש[\"״'׳]{{1,2}}ח|(?<![{_HE}])[בלוהכ]?-?(?:שקל(?:ים)?|שח|אגורות|אגורה)(?![{_HE}])"
+    r"|\b(?:nis|ils|shekels?|sheqels?|shekalim|agorot|usd|eur|dollars?|euros?|bucks)\b"
+    r"|شيكل|شيقل|شواكل|أغورة|اغورة|أغورات|دولار|يورو"
+    r"|\b(?:шекел\w{0,3}|шек|агор\w{0,3}|руб\w{0,4}|доллар\w{0,3}|евро)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = (
     r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|nothing|"
     r"אפס|אחד|אחת|שתיים|שניים|שלוש|ארבע|חמש|שש|שבע|שמונה|תשע|עשר|עשרים|שלושים|ארבעים|"
-    r"חמישים|שישים|שבעים|שמונים|תשעים|מאה|מאות|מאתיים|אלף|אלפים"
+    r"חמישים|שישים|שבעים|שמונים|תשעים|מאה|מאות|מאתיים|אלף|אלפים|"
+    r"عشرين|ثلاثين|أربعين|خمسين|ستين|سبعين|ثمانين|تسعين|مائة|مئة|ميتين|ألف|آلاف|"
+    r"десять|двадцать|тридцать|сорок|пятьдесят|сто|двести|триста|пятьсот|тысяч\w{0,2}"
 )
 _PRICE_WORD = (
     r"\b(?:prices?|pricing|costs?|costing|charges?|fees?|pay|paying|payment|quote|rate|"
     r"tariff|total|deposit)\b"
     rf"|(?<![{_HE}])[בלוהכ]?(?:מחיר|מחירים|מחירון|עלות|יעלה|תעלה|יעלו|תשלום|לשלם|תשלם|"
     rf"משלמים|מקדמה|סה[\"״]כ)(?![{_HE}])"
+    r"|سعر|أسعار|اسعار|تكلفة|تكلفه|كلفة|يكلف|تكلف|بيكلف|الدفع|تدفعوا|ادفعوا|دفعة|مبلغ|عربون"
+    r"|\b(?:цен\w{0,3}|стоимост\w{0,3}|стоит|стоить|оплат\w{0,3}|заплат\w{0,4}|плат\w{0,4}"
+    r"|предоплат\w{0,3}|итого|сумм\w{0,3}|тариф\w{0,3})\b"
 )
 _PRICE_NEAR_NUMBER = re.compile(
     rf"(?:{_PRICE_WORD})[^\n]{{0,25}}?(?:\d|(?<![{_HE}\w])[בלוהכ]?(?:{_NUMBER_WORDS})\b)"
@@ -236,7 +252,9 @@ _FREE_OR_DISCOUNT = re.compile(
     r"|\b(?:is|it's|it is|are|be|totally|completely|entirely) free\b"
     r"(?!\s+(?:to|at|on|in|from|tomorrow|today|tonight|now|this|next)\b)"
     rf"|(?<![{_HE}])[בלוהכ]?(?:חינם|הנחה|הנחות)(?![{_HE}])"
-    r"|(?:ללא|בלי) (?:תשלום|עלות|חיוב)|חצי מחיר",
+    r"|(?:ללא|בלי) (?:תשלום|עלות|חיוב)|חצי מחיר"
+    r"|مجان|خصم|تخفيض|بدون مقابل|دون مقابل|نصف السعر|نص السعر"
+    r"|\b(?:бесплатн\w{0,3}|скидк\w{0,3}|даром|полцены)\b|без (?:оплаты|доплаты)",
     re.IGNORECASE,
 )
 # Every number in the model's words is an amount unless it is shown to be something else:
@@ -267,6 +285,14 @@ _MONTHS_EN = (
     r"december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
 )
 _MONTHS_HE = r"ינואר|פברואר|מרץ|מרס|אפריל|מאי|יוני|יולי|אוגוסט|ספטמבר|אוקטובר|נובמבר|דצמבר"
+_MONTHS_AR = (
+    r"يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|"
+    r"نوفمبر|ديسمبر|كانون|شباط|آذار|اذار|نيسان|أيار|ايار|حزيران|تموز|آب|أيلول|ايلول|تشرين"
+)
+_MONTHS_RU = (
+    r"январ\w{0,2}|феврал\w{0,2}|март\w{0,2}|апрел\w{0,2}|ма[йяе]|июн\w{0,2}|июл\w{0,2}|"
+    r"август\w{0,2}|сентябр\w{0,2}|октябр\w{0,2}|ноябр\w{0,2}|декабр\w{0,2}"
+)
 _UNITS_EN = (
     r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|yrs?|stars?|reviews?|"
     r"ratings?|customers?|jobs?|floors?|rooms?|people|persons?|technicians?|times"
@@ -274,6 +300,14 @@ _UNITS_EN = (
 _UNITS_HE = (
     r"דקות|דקה|שעות|שעה|ימים|יום|ימי|שבועות|שבוע|חודשים|חודש|שנים|שנה|שנות|כוכבים|כוכב|"
     r"ביקורות|ביקורת|חוות|לקוחות|לקוח|עבודות|קומות|קומה|חדרים|חדר|טכנאים|אנשים|פעמים|פעם"
+)
+_UNITS_AR = (
+    r"دقائق|دقايق|دقيقة|ساعات|ساعتين|ساعة|أيام|ايام|يوم|أسابيع|أسبوع|اسبوع|أشهر|شهور|شهر|"
+    r"سنوات|سنين|سنة|نجوم|نجمة|تقييمات|تقييم|زبائن|زبون|عملاء|طوابق|طابق|غرف|غرفة|مرات|مرة"
+)
+_UNITS_RU = (
+    r"минут\w{0,2}|мин|час\w{0,3}|дн\w{0,3}|день|недел\w{0,2}|месяц\w{0,3}|год\w{0,3}|лет|"
+    r"звезд\w{0,2}|отзыв\w{0,3}|оцен\w{0,3}|клиент\w{0,3}|этаж\w{0,3}|комнат\w{0,2}|раз"
 )
 _THOUSANDS = re.compile(
     rf"{_ALONE_BEFORE}(\d+(?:[.,]\d+)?){_GAP}"
@@ -293,11 +327,13 @@ _SOMETIMES_AMOUNTS = [
     # 20.12, 20.12.2026 and 14.30
     re.compile(rf"{_ALONE_BEFORE}\b{_DAY}\.{_MONTH}(?:\.(?:\d{{4}}|\d{{2}}))?\b{_ALONE_AFTER}"),
     re.compile(rf"{_ALONE_BEFORE}\b(?:[01]?\d|2[0-3])\.[0-5]\d\b{_ALONE_AFTER}"),
-    # 9am, 4 pm, 10 o'clock, 9:30 in the morning, 8 בערב
+    # 9am, 4 pm, 10 o'clock, 9:30 in the morning, 8 בערב, 5 مساءً, 10 утра
     re.compile(
         rf"{_ALONE_BEFORE}\b{_HOUR}{_GAP}(?:[ap]\.?m\.?(?![a-z])|o'?clock\b"
         r"|in the (?:morning|afternoon|evening)\b"
-        rf"|(?:בבוקר|בערב|בצהריים|בצהרים|בלילה|אחה[\"״]צ|לפנה[\"״]צ)(?![{_HE}]))",
+        rf"|(?:בבוקר|בערב|בצהריים|בצהרים|בלילה|אחה[\"״]צ|לפנה[\"״]צ)(?![{_HE}])"
+        r"|(?:صباحًا|صباحا|الصبح|مساءً|مساء|المسا|ظهرًا|ظهرا|بعد الظهر|ليلًا|ليلا|بالليل)"
+        r"|(?:утра|утром|дня|днём|днем|вечера|вечером|ночи)\b)",
         re.IGNORECASE,
     ),
     # A clock hour after a word that introduces one, alone or as a range: at 10,
@@ -305,9 +341,13 @@ _SOMETIMES_AMOUNTS = [
     re.compile(
         rf"(?:\b(?:at|by|until|till|til|from|after|before|around|between|since){_SPACE}"
         rf"|(?<![{_HE}])(?:עד השעה|אחרי השעה|לפני השעה|בשעה|משעה|לשעה|השעה|בסביבות|סביב|"
-        rf"אחרי|לפני|עד|בין|ב|ל|מ){_GAP})"
+        rf"אחרי|לפני|עד|בין|ב|ל|מ){_GAP}"
+        rf"|(?<![{_AR}])(?:الساعة|الساعه|بالساعة|ع الساعة|بعد|قبل|حوالي|حوالى|من|حتى|لغاية|بين)"
+        rf"{_SPACE}"
+        rf"|\b(?:в|во|к|с|до|после|около|между|от){_SPACE})"
         rf"{_ALONE_BEFORE}{_HOUR}"
-        rf"(?:{_GAP}(?:-|–|—|\bto\b|\band\b|\bor\b|\buntil\b|\btill\b|עד|או|ו|ל){_GAP}{_HOUR})?",
+        rf"(?:{_GAP}(?:-|–|—|\bto\b|\band\b|\bor\b|\buntil\b|\btill\b|עד|או|ו|ל"
+        rf"|إلى|الى|لل|و|\bдо\b|\bи\b|\bили\b){_GAP}{_HOUR})?",
         re.IGNORECASE,
     ),
     # Days of the month: the 9th, December 17, 17 Dec, 17 בדצמבר, 20 לחודש
@@ -318,6 +358,8 @@ _SOMETIMES_AMOUNTS = [
         re.IGNORECASE,
     ),
     re.compile(rf"{_ALONE_BEFORE}\b{_DAY}{_GAP}[בל]?[-־]?(?:{_MONTHS_HE}|חודש)(?![{_HE}])"),
+    re.compile(rf"{_ALONE_BEFORE}\b{_DAY}{_SPACE}(?:{_MONTHS_AR})(?![{_AR}])"),
+    re.compile(rf"{_ALONE_BEFORE}\b{_DAY}{_SPACE}(?:{_MONTHS_RU})\b", re.IGNORECASE),
     # Where in the building: floor 3, apartment 12, קומה 3, דירה 12
     re.compile(
         rf"(?:\b(?:floor|apartment|apt\.?|entrance)|(?<![{_HE}])[בל]?(?:קומה|דירה|כניסה))"
@@ -327,7 +369,8 @@ _SOMETIMES_AMOUNTS = [
     # A count or a duration with its unit, a range of them too: 2 hours, 2-3 days, 3 שעות
     re.compile(
         rf"{_ALONE_BEFORE}\d+(?:[.,]\d+)?(?:{_GAP}(?:-|–|\bto\b|\bor\b|עד|או){_GAP}\d+(?:[.,]\d+)?)?"
-        rf"(?:{_GAP}(?:{_UNITS_EN})\b|{_GAP}(?:{_UNITS_HE})(?![{_HE}]))",
+        rf"(?:{_GAP}(?:{_UNITS_EN})\b|{_GAP}(?:{_UNITS_HE})(?![{_HE}])"
+        rf"|{_GAP}(?:{_UNITS_AR})|{_GAP}(?:{_UNITS_RU})\b)",
         re.IGNORECASE,
     ),
 ]
@@ -402,8 +445,7 @@ def _allowed_numbers(pro, items: list) -> set[Decimal]:
 
 
 def _wrong_language(text: str, language: str) -> bool:
-    hebrew = len(re.findall(rf"[{_HE}]", text))
-    latin = len(re.findall(r"[A-Za-z]", text))
-    if language == "he":
-        return hebrew == 0 and latin > 0
-    return hebrew > latin
+    """Most of the letters are another language's (a Latin pro name in an Arabic reply is
+    not: Latin letters count half)."""
+    written = language_of(text)
+    return written is not None and written != language

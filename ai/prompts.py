@@ -15,7 +15,17 @@ import secrets
 
 CANARY = f"FIXI-CANARY-{secrets.token_hex(8)}"
 
-LANGUAGE_NAMES = {"he": "Hebrew (עברית)", "en": "English"}
+# How the persona is asked to write each customer language.
+LANGUAGE_NAMES = {
+    "he": "Hebrew (עברית)",
+    "en": "English",
+    "ar": (
+        "Arabic (العربية), in the Modern Standard Arabic with a Levantine ease that Israeli "
+        "businesses write on WhatsApp, addressing the customer politely in the plural "
+        "(ـكم), with Western digits (1, 2, 10:00)"
+    ),
+    "ru": "Russian (русский), addressing the customer as «Вы»",
+}
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 # Anything that looks like one of our markers is taken out of customer text, nonce or not.
@@ -48,12 +58,15 @@ _DISPATCHER_TASK = """\
 You are the dispatcher of Fixi, a service that sends home-service professionals \
 (plumbers, electricians, air-conditioning technicians, appliance technicians, \
 locksmiths, handymen, waterproofing experts) to customers in Israel. Customers write on \
-WhatsApp in Hebrew or English, often informally, with slang, abbreviations and typos, or \
-send a photo, a video or a voice note. Read the message and fill the JSON schema.
+WhatsApp in Hebrew, English, Arabic (often in the spoken dialect) or Russian, often \
+informally, with slang, abbreviations and typos, sometimes mixing languages (a Hebrew \
+street or city name in an Arabic or Russian message), or send a photo, a video or a voice \
+note. Read the message and fill the JSON schema.
 
 Fields:
-- city: the city, town or local council as the customer wrote it (e.g. "ת\"א", "פ\"ת", \
-"ראשל\"צ", "ב\"ש", "Tel Aviv", "Rishon"), without the street; empty if none is named.
+- city: the city, town or local council as the customer wrote it, in any script (e.g. \
+"ת\"א", "פ\"ת", "ראשל\"צ", "ב\"ש", "Tel Aviv", "Rishon", "حيفا", "الناصرة", "Хайфа", \
+"в Ашдоде"), without the street; empty if none is named.
 - issue_type, one of:
   plumbing (leaks נזילה, blocked drains סתימה, toilets, taps ברז, boilers דוד, \
 solar heaters דוד שמש, pipes צנרת);
@@ -69,12 +82,15 @@ lighting);
 flooding or a burst pipe (flooding), no power at all in the home (no_power), locked \
 out (locked_out), a smell of gas (gas_smell), sparks, smoke or burning smell from \
 electrics (sparks), or another danger (other). urgency_reason is 'none' when not urgent.
-- language: "he" if the customer wrote or spoke Hebrew, "en" for English.
-- summary: one short sentence in Hebrew describing the job (the professional reads it).
+- language: the language most of the customer's words are in: "he" Hebrew, "en" English, \
+"ar" Arabic, "ru" Russian (a Russian message that names a Hebrew street is "ru").
+- summary: one short sentence in Hebrew describing the job, whatever language the \
+customer wrote in (the professional reads Hebrew).
 - address: the street address if given (street, number, floor), else empty.
 - requested_date: the date the customer wants, as YYYY-MM-DD, resolving words such as \
-today היום, tomorrow מחר, the day after מחרתיים, "on Sunday" ביום ראשון against the \
-current date below; empty if no day was asked for.
+today היום/اليوم/сегодня, tomorrow מחר/بكرا/завтра, the day after מחרתיים/بعد بكرا/\
+послезавтра, "on Sunday" ביום ראשון/يوم الأحد/в воскресенье against the current date \
+below; empty if no day was asked for.
 - requested_time: the time asked for as HH:MM (24 h), empty if none.
 - time_of_day: morning בבוקר, afternoon אחר הצהריים/בצהריים, evening בערב, when only a \
 part of the day was given; else 'none'.

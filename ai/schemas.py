@@ -42,9 +42,13 @@ class DispatchSchema(BaseModel):
     urgency_reason: UrgencyReason = Field(
         default="none", description="Why it is urgent; 'none' when not urgent."
     )
-    language: Literal["he", "en"] = Field(description="The language the customer wrote in.")
+    language: Literal["he", "en", "ar", "ru"] = Field(
+        description="The language the customer wrote in."
+    )
     summary: str = Field(
-        default="", description="One short sentence describing the job, in Hebrew."
+        default="",
+        description="One short sentence describing the job, in Hebrew whatever the customer's "
+        "language.",
     )
     address: str = Field(default="", description="Street address if given, else empty.")
     requested_date: str = Field(

@@ -12,8 +12,14 @@ from messaging import outbox
 from messaging.choices import answered_buttons, plain_text
 from scheduling import booking
 
-CANCEL_WORDS = {"ביטול", "בטל", "לבטל", "תבטלו", "בטלו", "cancel", "cancel please"}
-_RATING = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*[.!]*\s*$")
+# Hebrew, English, Arabic (with and without hamza, as phones type it) and Russian.
+CANCEL_WORDS = {
+    *("ביטול", "בטל", "לבטל", "תבטלו", "בטלו", "cancel", "cancel please"),
+    *("إلغاء", "الغاء", "ألغي", "الغي", "ألغوا", "الغوا", "بدي الغي"),
+    *("отмена", "отменить", "отмените", "отменяю"),
+}
+# A rating in Western or Arabic-Indic digits (٥).
+_RATING = re.compile(r"^\s*([1-5١-٥])\s*(?:/\s*[5٥])?\s*[.!]*\s*$")
 _STARS = re.compile(r"^\s*(⭐️?){1,5}\s*$")
 CANCEL_ATTEMPTS = 3  # re-read and retry when a pro or the healer acted at the same moment
 

@@ -9,14 +9,21 @@ import re
 from fixi import texts
 from messaging.models import OutboundKind, OutboundMessage
 
+# Hebrew, English, Arabic and Russian: the words of fixi.texts' buttons and their everyday
+# stand-ins.
 SYNONYMS = [
-    {"אשר", "אישור", "מאשר", "מאשרת", "כן", "approve", "approved", "accept", "yes", "ok"},
-    {"דחה", "דחייה", "דוחה", "לא", "reject", "decline", "no"},
-    {"ביטול", "בטל", "cancel"},
-    {"אישור הגעה", "confirm"},
-    {"שינוי מועד", "reschedule"},
+    {"אשר", "אישור", "מאשר", "מאשרת", "כן", "approve", "approved", "accept", "yes", "ok"}
+    | {"نعم", "اه", "أه", "ايوا", "أيوه", "موافق", "موافقة", "تمام"}
+    | {"да", "ок", "принять", "согласен", "согласна"},
+    {"דחה", "דחייה", "דוחה", "לא", "reject", "decline", "no"}
+    | {"لا", "رفض", "مش موافق"}
+    | {"нет", "отклонить", "не согласен", "не согласна"},
+    {"ביטול", "בטל", "cancel", "إلغاء", "الغاء", "отмена", "отменить"},
+    {"אישור הגעה", "confirm", "تأكيد", "تاكيد", "подтвердить", "подтверждаю"},
+    {"שינוי מועד", "reschedule", "تغيير الموعد", "перенести"},
 ]
-_NUMBER = re.compile(r"^\s*([1-9])\s*[.)]?\s*$")
+# "2", "2.", "2)" in Western or Arabic-Indic digits (٢).
+_NUMBER = re.compile(r"^\s*([1-9١-٩])\s*[.)]?\s*$")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 
 
@@ -28,7 +35,8 @@ def plain_text(text: str) -> str:
 def numbered_fallback(buttons: list[dict], language: str = "he") -> str:
     """'1 - אשר / 2 - דחה' lines that make a button message answerable by text."""
     lines = [f"{index} - {button['text']}" for index, button in enumerate(buttons, 1)]
-    return texts.reply_with_number(language) + "\n" + "\n".join(lines)
+    # Each numbered line opens with its digit: set it in the reader's direction.
+    return texts.directed(texts.reply_with_number(language) + "\n" + "\n".join(lines), language)
 
 
 def match_choice(buttons: list[dict], button_id: str = "", text: str = "") -> dict | None:
