@@ -104,9 +104,15 @@ def clipped(text: str) -> str:
 
 
 def begin(chat_id: str, customer: Customer, messages: list[InboundMessage], now) -> Turn:
+    """The turn, in the language its words are written in. The customer's language follows
+    what they write, so a turn with no letters ("2", "5", "👍") is answered in the language
+    they wrote last."""
     text = "\n".join(m.text for m in messages if m.text)[-LONG_MESSAGE_CHARS:]
-    language = language_of(text) or customer.language
-    return Turn(chat_id, customer, messages, now, language)
+    written = language_of(text)
+    if written and written != customer.language:
+        Customer.objects.filter(pk=customer.pk).update(language=written)
+        customer.language = written
+    return Turn(chat_id, customer, messages, now, written or customer.language)
 
 
 def current_lead(turn: Turn) -> Lead | None:
