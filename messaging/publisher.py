@@ -149,21 +149,25 @@ class Publisher:
         if not batch:
             return
         try:
-            self._send_batch(batch)
-        except Exception:
-            # A connection that went away (a broker restart) fails once: try again on a
-            # new one. A second failure leaves the rows to the recovery sweep.
-            self._close()
-            try:
-                self._send_batch(batch)
-            except Exception:
-                self._close()
-                log.warning(
-                    "could not enqueue %d inbound messages (%s); the recovery sweep will",
-                    len(batch),
-                    ", ".join(inbound_id for _, inbound_id in batch[:5]),
-                    exc_info=True,
-                )
+            # A connection that went away since the last batch (a broker restart) fails
+            # once: the batch is tried again on a new one. A new connection that fails
+            # (kombu already retried connecting for broker_connection_timeout) leaves the
+            # rows to the recovery sweep.
+            for attempt in (1, 2):
+                reused = self._producer is not None
+                try:
+                    self._send_batch(batch)
+                    return
+                except Exception:
+                    self._close()
+                    if attempt == 2 or not reused:
+                        log.warning(
+                            "could not enqueue %d inbound messages (%s); the recovery sweep will",
+                            len(batch),
+                            ", ".join(inbound_id for _, inbound_id in batch[:5]),
+                            exc_info=True,
+                        )
+                        return
         finally:
             with self._progress:
                 self._handled += len(batch)
