@@ -10,7 +10,7 @@ from ai.offline import preferred_start
 
 __all__ = ["apply_reading", "changes_for", "city_row", "missing_fields", "preferred_start"]
 from ai.types import Dispatch
-from fixi.vocabulary import IssueType
+from fixi.vocabulary import IssueType, Language, language_of
 from leads.models import Customer, Lead
 from pros.models import City
 
@@ -50,11 +50,24 @@ def changes_for(lead: Lead, reading: Dispatch, keep_time: bool = False) -> dict:
     start = None if keep_time else preferred_start(reading)
     if start is not None:
         changes["appointment_time"] = start
-    if reading.summary and not lead.summary:
-        changes["summary"] = reading.summary[:300]
+    summary = summary_for_pro(reading)
+    if summary and not lead.summary:
+        changes["summary"] = summary[:300]
     if reading.transcript:
         changes["transcript"] = f"{lead.transcript}\n{reading.transcript}".strip()[:10_000]
     return changes
+
+
+def summary_for_pro(reading: Dispatch) -> str:
+    """The lead's summary, which pros read in Hebrew: the reading's summary when it is in
+    Hebrew (a Hebrew customer's own words, or Gemini's), else the reading's Hebrew line
+    once it names the trade. A customer's own words in another language stay in the
+    conversation, and the pro sees them beside the summary."""
+    if language_of(reading.summary) == Language.HEBREW:
+        return reading.summary
+    if reading.summary_he and reading.issue_type != IssueType.OTHER:
+        return reading.summary_he
+    return ""
 
 
 def apply_reading(lead: Lead, reading: Dispatch, keep_time: bool = False) -> dict:
