@@ -564,10 +564,12 @@ def _replies_per_turn(conversation: Conversation, green: WatchedGreenApi) -> lis
     received until the next turn."""
     chat = conversation.script.chat
     times = [s.at for s in green.by_chat.get(chat, ())]
-    steps = [s for s in conversation.steps if s.kind != "reject"]
+    steps = conversation.steps
     ends = [s.posted for s in steps[1:]] + [float("inf")]
     return [
-        sum(1 for t in times if s.posted <= t < end) for s, end in zip(steps, ends, strict=True)
+        sum(1 for t in times if step.posted <= t < end)
+        for step, end in zip(steps, ends, strict=True)
+        if step.kind != "reject"  # another pro asked: the customer is told nothing
     ]
 
 
