@@ -926,6 +926,23 @@ def offer_slots(pro, asked, language: str) -> str:
 
 
 @_to_customer
+def pro_nearby(town: dict, language: str) -> str:
+    """The pro comes from a town near the customer's: routing's reason["nearby"] (the
+    town's names and its distance in km)."""
+    names = {
+        ENGLISH: [town.get("city")],
+        HEBREW: [town.get("city_he")],
+        ARABIC: [town.get("city_ar"), town.get("city_he")],  # as city_name() chooses
+        RUSSIAN: [town.get("city_ru"), town.get("city")],
+    }[_lang(language)]
+    name = next((n for n in names if n), town.get("city"))
+    return _(
+        "No pro is free in your own town right now, so we found one nearby: in "
+        "%(city)s, about %(km)s km away."
+    ) % {"city": name, "km": str(max(1, round(town["km"])))}
+
+
+@_to_customer
 def slot_gone(language: str) -> str:
     return _("Sorry, that time was just taken.")
 

@@ -314,6 +314,11 @@ CUSTOMER = {
     "persona_fallback": ((PRO,), (), ["Avi Levi"]),
     "asked_pro": ((PRO, TUESDAY), (), ["Avi Levi", "10:00"]),
     "offer_slots": ((PRO, TUESDAY), (), ["Avi Levi", "10:00"]),
+    "pro_nearby": (
+        ({"city": "Nesher", "city_he": "נשר", "city_ar": "نيشير", "city_ru": "Нешер", "km": 8.2},),
+        (),
+        ["8"],
+    ),
     "slot_gone": ((), (), []),
     "confirmed": ((LEAD, PRO, TUESDAY), (), ["Avi Levi", "Herzl 12", "10:00", "₪1,350"]),
     "waiting_for_pro": ((PRO,), (), ["Avi Levi"]),
