@@ -47,7 +47,8 @@ customer's last fragment to the reply to the customer; a pro's approval to the
 confirmation to the customer; a pro's refusal to the next pro's offer or the customer's
 message), turns per second, the invariants and the machine, and exits 1 when an
 invariant is broken. With --json the last line is one JSON object. The Redis queue is
-emptied at the end; the temp dir is removed unless --database names the file.
+emptied at the end; the temp dir (the database and the processes' logs) is removed unless
+--database names the file.
 """
 
 import argparse
@@ -753,7 +754,10 @@ def main(argv=None) -> int:
     try:
         result, problems = run_load(args, tmp, db_path, url)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.database:
+            say(f"bench: the processes' logs are in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     flat = {**result, **result.pop("invariants")}
     broken = [name for name in INVARIANTS if flat[name]]
     flat["verdict"] = (
