@@ -3,15 +3,16 @@ a pro's radius kept as the pro's derived service areas.
 
 Distances are great-circle distances between the City rows' coordinates, computed in
 Python: Israel's few hundred cities fit in memory, so "which cities are within 25 km of
-this one" is one query for the coordinates (kept by each process for CACHE_SECONDS) and
-no query per pro or per city. A city created or placed since the coordinates were read
-is found by reading them again.
+this one" is one query for the coordinates and no query per pro or per city. The
+coordinates are read once per routing rather than kept by the process: it is one query
+of a few hundred short rows (a millisecond or two), and a city a manager placed or
+corrected in the admin, or one a customer's message created a moment ago, is then
+routed by at once, with nothing to invalidate across workers.
 
 Layer 2: it knows cities and pros, nothing of leads.
 """
 
 import math
-import time
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -19,7 +20,6 @@ from django.db import IntegrityError, transaction
 from pros.models import City, Pro, ServiceArea
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius
-CACHE_SECONDS = 60.0  # a manager's change to a city's coordinates reaches routing this fast
 
 
 def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -38,6 +38,8 @@ class Near:
     name_en: str
     name_he: str
     km: float
+    name_ar: str = ""
+    name_ru: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class _Place:
     lon: float
     name_en: str
     name_he: str
+    name_ar: str
+    name_ru: str
 
 
 class CityMap:
@@ -57,9 +61,9 @@ class CityMap:
     @classmethod
     def read(cls) -> "CityMap":
         rows = City.objects.filter(latitude__isnull=False, longitude__isnull=False).values_list(
-            "pk", "latitude", "longitude", "name_en", "name_he"
+            "pk", "latitude", "longitude", "name_en", "name_he", "name_ar", "name_ru"
         )
-        return cls({pk: _Place(lat, lon, en, he) for pk, lat, lon, en, he in rows})
+        return cls({pk: _Place(*row) for pk, *row in rows})
 
     def __contains__(self, city_id) -> bool:
         return city_id in self.places
@@ -76,34 +80,20 @@ class CityMap:
                 continue
             km = km_between(origin.lat, origin.lon, place.lat, place.lon)
             if km <= radius_km:
-                found.append(Near(other_id, place.name_en, place.name_he, km))
+                found.append(
+                    Near(other_id, place.name_en, place.name_he, km, place.name_ar, place.name_ru)
+                )
         return sorted(found, key=lambda near: (near.km, near.name_en, str(near.city_id)))
 
 
-_cached: dict = {}  # "map" -> (CityMap, when it was read: monotonic seconds)
-
-
-def city_map(*, fresh: bool = False) -> CityMap:
-    """The cities' coordinates, as this process read them at most CACHE_SECONDS ago."""
-    cached = _cached.get("map")
-    if not fresh and cached is not None and time.monotonic() - cached[1] < CACHE_SECONDS:
-        return cached[0]
-    read = CityMap.read()
-    _cached["map"] = (read, time.monotonic())
-    return read
-
-
-def forget() -> None:
-    """Read the coordinates again next time (they were just changed in this process)."""
-    _cached.pop("map", None)
+def city_map() -> CityMap:
+    """The cities' coordinates as they are now (one query)."""
+    return CityMap.read()
 
 
 def cities_near(city_id, radius_km: float) -> list[Near]:
     """The other cities within `radius_km` of this one, nearest first."""
-    cities = city_map()
-    if city_id not in cities:  # created or placed since the map was read, or not placed
-        cities = city_map(fresh=True)
-    return cities.near(city_id, radius_km)
+    return city_map().near(city_id, radius_km)
 
 
 # --- a pro's radius as derived service areas ----------------------------------------------
@@ -136,7 +126,7 @@ def sync_radius_areas(pro: Pro, cities: CityMap | None = None) -> AreaChange:
     ones, remove those no longer in it. Cities listed by hand are never touched (a city
     both listed and in the radius stays listed). Safe to run twice or at once: a row the
     other run added first is a unique-constraint conflict, taken as done."""
-    cities = cities or city_map(fresh=True)
+    cities = cities or city_map()
     wanted = radius_city_ids(pro, cities)
     have = dict(ServiceArea.objects.filter(pro=pro).values_list("city_id", "derived"))
     change = AreaChange(
@@ -164,8 +154,7 @@ def pros_with_radius_areas():
 
 def sync_all_radius_areas() -> AreaChange:
     """After cities moved or were added: every radius pro's derived areas brought in step."""
-    forget()
-    cities = city_map(fresh=True)
+    cities = city_map()
     total = AreaChange()
     for pro in pros_with_radius_areas():
         total += sync_radius_areas(pro, cities)

@@ -15,6 +15,16 @@ The cap holds under concurrent routing because a claim is one conditional UPDATE
 the same last free place, only one update matches a row. No transaction or row lock is
 involved, so it holds on MongoDB as well.
 
+Nearby. When nobody in the city can take the job, pros of the cities within the business's
+nearby radius (BusinessSettings.nearby_radius_km, 25 km by default) can: nearest city first,
+then the same order as above. The distances come from pros.geo (one query for the cities'
+coordinates); the candidates are one query per page, the city's distance a CASE over the
+cities in the radius, so the number of queries does not grow with pros or leads. The
+stored reason names the town the pro serves and how far it is ({"nearby": {"city": ...,
+"km": 8.2}}). Nobody within the radius either: the same "nobody" result as before, with
+the same "why" (the SOS report shows it), and what the nearby search found under
+"nearby_searched".
+
 This module is layer 2: it knows nothing of leads. The caller passes the city, the trade
 and the ids of pros excluded from this lead.
 """
@@ -22,11 +32,12 @@ and the ids of pros excluded from this lead.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fixi.models import BusinessSettings
+from pros import geo
 from pros.models import City, Pro
 
 PRIOR_MEAN = 4.0  # what we assume of a pro nobody has reviewed yet
@@ -66,6 +77,19 @@ def _default_cap() -> int:
     return BusinessSettings.load().max_pro_load
 
 
+def _ordered(pros: QuerySet, default_cap: int, *first) -> QuerySet:
+    """Annotated with `smoothed` and `cap`, best first: `first`, then the usual order."""
+    return pros.annotate(
+        smoothed=smoothed_rating(), cap=Coalesce("max_load", Value(default_cap))
+    ).order_by(
+        *first,
+        F("smoothed").desc(),
+        "current_load",
+        F("last_assigned_at").asc(nulls_first=True),
+        "id",
+    )
+
+
 def _serving(city_id, trade: str) -> QuerySet:
     # ServiceArea (pro, city) and ProTrade (pro, trade) are unique, so the joins add no duplicates.
     return Pro.objects.filter(active=True, service_areas__city_id=city_id, trades__trade=trade)
@@ -80,18 +104,29 @@ def eligible_pros(city_id, trade: str, excluded_ids=(), *, default_cap: int | No
     """Pros who can take a job now, best first, annotated with `smoothed` and `cap`."""
     if default_cap is None:
         default_cap = _default_cap()
-    return (
-        _available(city_id, trade)
-        .filter(_under_cap(default_cap))
-        .exclude(pk__in=list(excluded_ids))
-        .annotate(smoothed=smoothed_rating(), cap=Coalesce("max_load", Value(default_cap)))
-        .order_by(
-            F("smoothed").desc(),
-            "current_load",
-            F("last_assigned_at").asc(nulls_first=True),
-            "id",
-        )
+    free = _available(city_id, trade).filter(_under_cap(default_cap))
+    return _ordered(free.exclude(pk__in=list(excluded_ids)), default_cap)
+
+
+def nearby_pros(near: list[geo.Near], trade: str, excluded_ids=(), *, default_cap: int):
+    """Pros of the cities in `near` who can take a job now, annotated with `km` (the
+    distance of the city they serve) and `served_city_id`: nearest city first, then the
+    usual order. A pro who serves several of those cities comes once per city, nearest
+    first; the caller takes the first."""
+    distance = Case(
+        *[When(service_areas__city_id=n.city_id, then=Value(n.km)) for n in near],
+        output_field=FloatField(),
     )
+    free = Pro.objects.filter(
+        active=True,
+        paused_at__isnull=True,
+        service_areas__city_id__in=[n.city_id for n in near],
+        trades__trade=trade,
+    ).filter(_under_cap(default_cap))
+    located = free.exclude(pk__in=list(excluded_ids)).annotate(
+        km=distance, served_city_id=F("service_areas__city_id")
+    )
+    return _ordered(located, default_cap, "km")
 
 
 def claim_pro(
@@ -122,33 +157,95 @@ def release_pro(pro_id) -> bool:
 
 
 def route(city_id, trade: str, excluded_ids=(), now: datetime | None = None) -> RoutingResult:
-    """Claim the best eligible pro and say why; RoutingResult(None, reason) when nobody can."""
+    """Claim the best eligible pro and say why; RoutingResult(None, reason) when nobody can.
+    Nobody in the city: the best pro of the cities nearby (see the module's docstring)."""
     now = now or timezone.now()
-    excluded_ids = list(excluded_ids)  # read twice: the query and the reason
-    default_cap = _default_cap()
+    excluded_ids = list(excluded_ids)  # read more than once: the queries and the reason
+    business = BusinessSettings.load()
+    default_cap = business.max_pro_load
     candidates = eligible_pros(city_id, trade, excluded_ids, default_cap=default_cap)
+    pro, considered, taken = _claim_first(candidates, now, default_cap)
+    if pro is not None:
+        reason = _reason(city_id, trade, considered, taken, excluded_ids)
+        reason["chosen"] = {"id": str(pro.pk), "name": pro.name}
+        reason["why"] = _why(pro, considered)
+        return RoutingResult(_claimed(pro, now), reason)
+    nearby = _route_nearby(city_id, trade, excluded_ids, now, default_cap, business)
+    if nearby.pro is not None:
+        return nearby
+    reason = _reason(city_id, trade, considered, taken, excluded_ids)
+    reason["chosen"] = None
+    reason["why"] = _why_nobody(city_id, trade, excluded_ids, default_cap, taken)
+    reason["nearby_searched"] = nearby.reason
+    return RoutingResult(None, reason)
+
+
+def _claim_first(candidates: QuerySet, now, default_cap) -> tuple[Pro | None, list, list]:
+    """Claim the first candidate with a free place: (the pro or None, the pros considered,
+    the ids of those another router claimed first). A pro listed twice counts once."""
     considered, taken = [], []
     while True:
         # The next page leaves out who was seen, not an offset: other routers' claims
         # change loads, and so the order, between pages.
         seen = [pro.pk for pro in considered]
         page = list(candidates.exclude(pk__in=seen)[:CANDIDATE_PAGE])
-        considered += page
-        for pro in page:
+        fresh = _first_of_each(page)
+        considered += fresh
+        for pro in fresh:
             if claim_pro(pro.pk, now, default_cap=default_cap, skip_paused=True):
-                reason = _reason(city_id, trade, considered, taken, excluded_ids)
-                reason["chosen"] = {"id": str(pro.pk), "name": pro.name}
-                reason["why"] = _why(pro, considered)
-                pro.current_load += 1
-                pro.last_assigned_at = now
-                return RoutingResult(pro, reason)
+                return pro, considered, taken
             taken.append(str(pro.pk))  # someone else claimed the last place first
         if len(page) < CANDIDATE_PAGE:
-            break
+            return None, considered, taken
+
+
+def _first_of_each(page: list[Pro]) -> list[Pro]:
+    seen, first = set(), []
+    for pro in page:
+        if pro.pk not in seen:
+            seen.add(pro.pk)
+            first.append(pro)
+    return first
+
+
+def _claimed(pro: Pro, now) -> Pro:
+    """The pro as it is after the claim (the reason shows the load before it)."""
+    pro.current_load += 1
+    pro.last_assigned_at = now
+    return pro
+
+
+def _route_nearby(city_id, trade, excluded_ids, now, default_cap, business) -> RoutingResult:
+    """The best pro of the cities within the nearby radius; RoutingResult(None, what was
+    searched) when there is none."""
+    radius = business.nearby_radius_km
+    near = geo.cities_near(city_id, radius) if radius else []
+    searched = {"radius_km": radius, "cities": len(near)}
+    if not near:
+        return RoutingResult(None, searched)
+    candidates = nearby_pros(near, trade, excluded_ids, default_cap=default_cap)
+    pro, considered, taken = _claim_first(candidates, now, default_cap)
+    searched["considered_count"] = len(considered)
+    if pro is None:
+        return RoutingResult(None, searched)
+    town = next(n for n in near if n.city_id == pro.served_city_id)
     reason = _reason(city_id, trade, considered, taken, excluded_ids)
-    reason["chosen"] = None
-    reason["why"] = _why_nobody(city_id, trade, excluded_ids, default_cap, taken)
-    return RoutingResult(None, reason)
+    reason["candidates"] = [
+        {**_describe(p), "km": round(p.km, 1), "city_id": str(p.served_city_id)}
+        for p in considered[:REASON_CANDIDATES]
+    ]
+    reason["nearby"] = {
+        "city": town.name_en,
+        "city_he": town.name_he,
+        "city_ar": town.name_ar,
+        "city_ru": town.name_ru,
+        "city_id": str(town.city_id),
+        "km": round(town.km, 1),
+        "radius_km": radius,
+    }
+    reason["chosen"] = {"id": str(pro.pk), "name": pro.name}
+    reason["why"] = _why_nearby(pro, considered, town, city_id, trade)
+    return RoutingResult(_claimed(pro, now), reason)
 
 
 def _reason(city_id, trade, considered, taken, excluded_ids) -> dict:
@@ -188,6 +285,19 @@ def _why(pro: Pro, considered: list[Pro]) -> str:
     if runner_up.current_load != pro.current_load:
         return f"{text}, tied on rating, with the lighter load ({pro.current_load} open jobs)."
     return f"{text}, tied on rating and load, assigned least recently."
+
+
+def _why_nearby(pro: Pro, considered: list[Pro], town: geo.Near, city_id, trade) -> str:
+    city = City.objects.filter(pk=city_id).values_list("name_en", flat=True).first()
+    text = (
+        f"No pro available in {city or city_id} for {trade}; {pro.name} serves "
+        f"{town.name_en}, {town.km:.1f} km away"
+    )
+    same_distance = [p for p in considered if p.pk != pro.pk and round(p.km, 6) == round(pro.km, 6)]
+    if not same_distance:
+        nearer = "the nearest" if considered[0].pk == pro.pk else "the nearest with a free place"
+        return f"{text}, {nearer} of {len(considered)} pros nearby."
+    return f"{text}; {_why(pro, [pro, *same_distance])}"
 
 
 def _why_nobody(city_id, trade, excluded_ids, default_cap, taken) -> str:
