@@ -151,7 +151,9 @@ def assign(
                 reason=f"{pro.name} has no free slot at the asked time",
                 data={"pro": str(pro.pk), "slots": [str(s.pk) for s in booked.alternatives]},
             )
-            return Assignment(OFFERED_SLOTS, pro, alternatives=booked.alternatives)
+            return Assignment(
+                OFFERED_SLOTS, pro, alternatives=booked.alternatives, reason=result.reason
+            )
         # No free slot at all: give the lead and the place back, try the next pro.
         if not _give_back(lead, pro):
             return Assignment(TAKEN)
@@ -330,6 +332,9 @@ def tell_customer(lead: Lead, assignment: Assignment, before: list[str] = ()) ->
     language = lead.language
     parts = [part for part in before if part]
     chat_id = lead.customer.chat_id
+    nearby = assignment.reason.get("nearby") if assignment.pro is not None else None
+    if nearby and (assignment.outcome == ASKED_PRO or assignment.alternatives):
+        parts.append(texts.pro_nearby(nearby, language))  # the pro comes from the next town
     if assignment.outcome == OFFERED_SLOTS and assignment.alternatives:
         parts.append(texts.offer_slots(assignment.pro, lead.appointment_time, language))
         offer_times(
