@@ -174,10 +174,10 @@ def city_name(lead, language: str = HEBREW) -> str:
     if lead.city is None:
         return lead.city_text
     language = _lang(language)
-    if language in (ARABIC, RUSSIAN):
-        own = getattr(lead.city, f"name_{language}", "")  # cities gain these names in turn
-        fallback = lead.city.name_he if language == ARABIC else lead.city.name_en
-        return own or fallback
+    if language == ARABIC:
+        return lead.city.name_ar or lead.city.name_he
+    if language == RUSSIAN:
+        return lead.city.name_ru or lead.city.name_en
     return lead.city.name_en if language == ENGLISH else lead.city.name_he
 
 

@@ -276,7 +276,7 @@ def make_lead(**changes):
     fields = {
         "issue_type": "plumbing",
         "full_address": "Herzl 12",
-        "city": SimpleNamespace(name_he="חיפה", name_en="Haifa"),
+        "city": SimpleNamespace(name_he="חיפה", name_en="Haifa", name_ar="", name_ru=""),
         "city_text": "",
         "urgent": True,
         "summary": "Leak under the sink",
