@@ -620,7 +620,10 @@ def print_report(result: dict) -> None:
     )
     print(f"  webhooks: {result['webhooks']}")
     print(f"  gemini  : {result['gemini_answers']}  (unknown: read by the offline dispatcher)")
-    print(f"  CPU s   : {result['cpu_s']}  (this process: the customers, pros and fakes)")
+    print(
+        f"  CPU s   : {result['cpu_s']}  (this process: the customers, pros and fakes); "
+        f"workers {result['worker_cpu_ms_per_turn']} ms per answered turn"
+    )
     print()
     for name in INVARIANTS:
         value = result[name]
@@ -733,6 +736,8 @@ def run_load(args, tmp: Path, db_path: Path, url: str) -> tuple[dict, list[str]]
         hidden = ("in_flight", "sending", "cpu_s")
         result["kill"] = {k: v for k, v in run.kill.items() if k not in hidden}
         result["cpu_s"] = cpu
+        turns = result["turns"] or 1
+        result["worker_cpu_ms_per_turn"] = round(cpu["workers"] * 1000 / turns, 1)
         errors = [c.error for c in conversations if c.error]
         logs = [
             tail(path, 5)
