@@ -375,12 +375,16 @@ def _holder_pid(holder: str) -> int | None:
 # --- The invariants, from the database -------------------------------------------------------
 
 
-def invariants(run: Run) -> dict:
-    """Each invariant's count, and the details behind them (see the module docstring)."""
+def invariants(accepted: set[str], kill: dict, received: list[tuple[str, str]]) -> dict:
+    """Each invariant's count, and the details behind them (see the module docstring).
+
+    `accepted`: the idMessages /webhook answered 200 for; `kill`: what the killed worker
+    held ("in_flight": inbound message ids); `received`: (chat id, text) of every message
+    Green API accepted."""
     figures, details = {}, {}
-    figures["lost"], details["lost"] = _lost(run.hooks.accepted)
-    figures["processed_twice"], details["processed_twice"] = _processed_twice(run.kill)
-    figures["duplicate_sends"], details["duplicate_sends"] = _duplicate_sends(run.green)
+    figures["lost"], details["lost"] = _lost(accepted)
+    figures["processed_twice"], details["processed_twice"] = _processed_twice(kill)
+    figures["duplicate_sends"], details["duplicate_sends"] = _duplicate_sends(received)
     figures["double_booked"], details["slots"] = _double_booked()
     figures["over_cap"], details["loads"] = _over_cap()
     figures["without_events"], details["without_events"] = _without_events()
@@ -427,11 +431,11 @@ def _processed_twice(kill: dict) -> tuple[int, dict]:
     }
 
 
-def _duplicate_sends(green: WatchedGreenApi) -> tuple[int, dict]:
+def _duplicate_sends(sent: list[tuple[str, str]]) -> tuple[int, dict]:
     from messaging.models import OutboundMessage
 
     queued = Counter(OutboundMessage.objects.values_list("chat_id", "text"))
-    received = Counter((s.chat, s.text) for sends in green.by_chat.values() for s in sends)
+    received = Counter(sent)
     extra = {key: n - queued[key] for key, n in received.items() if n > queued[key]}
     statuses = Counter(OutboundMessage.objects.values_list("status", flat=True))
     return sum(extra.values()), {
@@ -731,7 +735,9 @@ def run_load(args, tmp: Path, db_path: Path, url: str) -> tuple[dict, list[str]]
         from fixi.celery import app
 
         app.control.purge()  # tasks left for later (deferred, retries): nobody will run them
-        result = {**figures(run, conversations), **invariants(run)}
+        received = [(s.chat, s.text) for sends in run.green.by_chat.values() for s in sends]
+        checked = invariants(run.hooks.accepted, run.kill, received)
+        result = {**figures(run, conversations), **checked}
         result["drain_s"], result["left_at_the_end"] = drain_s, left
         hidden = ("in_flight", "sending", "cpu_s")
         result["kill"] = {k: v for k, v in run.kill.items() if k not in hidden}
