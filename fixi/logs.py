@@ -4,6 +4,13 @@ Customers reach Fixi by WhatsApp, so their chat ids (972541234567@c.us) and phon
 numbers turn up in provider errors and tracebacks. The filter masks them in every record
 before any formatter sees it. Names cannot be recognised by a pattern: log calls pass ids
 instead of names and message text.
+
+A line about one message carries its ids as fields of their own (FIELDS, passed with
+`extra=`), so an operator can follow a message from the webhook to the worker to the
+send with one filter: `message_id` is Green API's idMessage (an incoming message's at the
+webhook, an outgoing one's at the send), `message_ids` those of a chat turn, and
+`inbound_id`/`outbound_id` Fixi's own rows. They are ids, not personal data; a `chat`
+field is masked like the message.
 """
 
 import json
@@ -38,12 +45,23 @@ def redact(text: str) -> str:
     return PHONE.sub(lambda m: mask_digits(m[0]), text)
 
 
+# Structured fields a log call may pass with `extra=`; the JSON lines carry them as keys.
+FIELDS = ("message_id", "message_ids", "inbound_id", "outbound_id", "topic", "chat")
+
+
 class RedactFilter(logging.Filter):
-    """Masks the record's message, exception and stack text in place, for every handler."""
+    """Masks the record's message, exception, stack text and fields in place, for every
+    handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
         record.args = None
+        for name in FIELDS:
+            value = getattr(record, name, None)
+            if isinstance(value, str):
+                setattr(record, name, redact(value))
+            elif isinstance(value, list | tuple):
+                setattr(record, name, [redact(str(item)) for item in value])
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -54,7 +72,8 @@ class RedactFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """time, level, logger, message and, when there is one, exception — one line each."""
+    """time, level, logger, message, the FIELDS a line carries and, when there is one,
+    exception — one line each."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -63,6 +82,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        for name in FIELDS:
+            value = getattr(record, name, None)
+            if isinstance(value, list | tuple):
+                entry[name] = [str(item) for item in value]
+            elif value is not None:
+                entry[name] = str(value)
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:

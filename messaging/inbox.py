@@ -90,6 +90,7 @@ def ingest(payload: dict) -> Ingested:
             )
     except IntegrityError as error:
         if _is_duplicate_delivery(error, message):
+            _log_delivery("a repeat, already stored", message)
             return Ingested("duplicate")
         # Not a resend: answering "duplicate" would drop it without a word. Refusing it
         # would stall the instance's queue for a day on a body that can never be stored.
@@ -101,9 +102,26 @@ def ingest(payload: dict) -> Ingested:
         )
         return Ingested("unstorable")
     if task is None:
+        _log_delivery("stored, not acted on", message, row.pk)
         return Ingested("ignored", row.pk)
     _enqueue(task, row.pk)
+    _log_delivery("stored", message, row.pk)
     return Ingested("stored", row.pk)
+
+
+def _log_delivery(what: str, message, inbound_id=None) -> None:
+    """One line per delivery, with Green API's idMessage as `message_id` (and the row's
+    id), so a message can be followed from here to its turn and its reply."""
+    fields = {"message_id": message.provider_message_id}
+    if inbound_id is not None:
+        fields["inbound_id"] = inbound_id
+    log.info(
+        "webhook %s %s: %s",
+        message.webhook_type,
+        message.provider_message_id,
+        what,
+        extra=fields,
+    )
 
 
 def well_formed(value, depth: int = 0):

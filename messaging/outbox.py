@@ -170,6 +170,12 @@ def send(outbound_id) -> SendOutcome:
     except ValueError as error:  # a row Green API would refuse (length, file name)
         return _handle_error(row, greenapi.GreenApiError(f"not sendable: {error}"))
     _mark_sent(row, provider_id, timezone.now())
+    log.info(
+        "outbound %s sent: %s",
+        row.pk,
+        provider_id,
+        extra={"outbound_id": row.pk, "message_id": provider_id, "topic": row.topic},
+    )
     return SendOutcome("sent")
 
 
@@ -286,7 +292,7 @@ def _settle_from_journal(row: OutboundMessage) -> SendOutcome | None:
     for other in rows[1:]:
         _settle_other(other, found.get(other.pk), settled_before)
     if row.pk in found:
-        log.info("outbound %s is in Green API's journal; not sending it again", row.pk)
+        _log_journaled(row, found[row.pk]["idMessage"])
         _mark_sent(row, found[row.pk]["idMessage"], row.unconfirmed_since)
         return SendOutcome("sent")
     if row.unconfirmed_since > settled_before:
@@ -325,9 +331,18 @@ def _settle_other(row: OutboundMessage, entry: dict | None, settled_before) -> N
             next_attempt_at=None,
             unconfirmed_since=None,
         ):
-            log.info("outbound %s is in Green API's journal; not sending it again", row.pk)
+            _log_journaled(row, entry["idMessage"])
     elif row.unconfirmed_since <= settled_before:
         waiting.update(unconfirmed_since=None)
+
+
+def _log_journaled(row: OutboundMessage, provider_id: str) -> None:
+    log.info(
+        "outbound %s is in Green API's journal as %s; not sending it again",
+        row.pk,
+        provider_id,
+        extra={"outbound_id": row.pk, "message_id": provider_id, "topic": row.topic},
+    )
 
 
 def _wait_for_journal(row: OutboundMessage, now, seconds: float) -> SendOutcome:
