@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from fixi.phones import normalize_stored
 from fixi.vocabulary import TRADES
-from pros.models import City, PriceItem, Pro, ProTrade, ServiceArea
+from pros.models import GEOGRAPHY, City, PriceItem, Pro, ProTrade, ServiceArea, gazetteer_geography
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -51,9 +51,16 @@ def _upsert(model, lookup: dict, values: dict, *, dry_run=False) -> str:
     return _upsert_fields(model, lookup, values, dry_run=dry_run)[0]
 
 
+def city_values(record: dict) -> dict:
+    """A City row's values from a record: its names, and its coordinates and Arabic and
+    Russian names from the record, else from the gazetteer's data for its slug."""
+    geography = gazetteer_geography(record["slug"])
+    geography.update({f: record[k] for f, k in GEOGRAPHY.items() if record.get(k) is not None})
+    return {"name_he": record["name_he"], "name_en": record["name_en"], **geography}
+
+
 def upsert_city(record: dict) -> str:
-    values = {"name_he": record["name_he"], "name_en": record["name_en"]}
-    return _upsert(City, {"slug": record["slug"]}, values)
+    return _upsert(City, {"slug": record["slug"]}, city_values(record))
 
 
 def ensure_city(record: dict) -> City:
