@@ -23,7 +23,6 @@ A name a person chose in the data file is kept while the place still carries it.
 """
 
 import json
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -393,16 +392,3 @@ def dumps(records: list[dict]) -> str:
     """The data file's layout: a list with one object per line."""
     lines = [json.dumps(record, ensure_ascii=False) for record in records]
     return "[\n" + ",\n".join(lines) + "\n]\n"
-
-
-# --- distances -------------------------------------------------------------------------------
-
-EARTH_RADIUS_KM = 6371.0088  # the mean radius
-
-
-def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine); within Israel it is off by well under 0.5%."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
