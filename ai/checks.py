@@ -11,7 +11,7 @@ def gemini_settings(app_configs=None, **kwargs):
     return [
         Warning(
             "GEMINI_API_KEY is not set: messages are understood by the offline dispatcher "
-            "(rules, Hebrew and English text only) and replies are templated.",
+            "(rules, text only: Hebrew, English, Arabic and Russian) and replies are templated.",
             hint="Set GEMINI_API_KEY for photos, voice notes and persona replies.",
             id="fixi.W010",
         )
