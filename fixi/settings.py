@@ -421,6 +421,15 @@ if not DEBUG and GREEN_API_ID and GREEN_API_TOKEN and not GREEN_API_WEBHOOK_TOKE
         "authorization token in the Green API console (webhookUrlToken)."
     )
 
+# The token Green API sent before a rotation, accepted beside the new one until Green API
+# sends the new one (its settings change within 5 minutes); every use is logged.
+GREEN_API_WEBHOOK_TOKEN_PREVIOUS = env.str("GREEN_API_WEBHOOK_TOKEN_PREVIOUS", default="")
+if GREEN_API_WEBHOOK_TOKEN_PREVIOUS and not GREEN_API_WEBHOOK_TOKEN:
+    raise ImproperlyConfigured(
+        "GREEN_API_WEBHOOK_TOKEN_PREVIOUS is set but GREEN_API_WEBHOOK_TOKEN is not: the "
+        "previous token only ever stands beside the current one."
+    )
+
 # Lets the simulator send while Green API is configured (its messages then reach real chats).
 SIMULATOR_ENABLED = env_bool("SIMULATOR_ENABLED", False)
 
