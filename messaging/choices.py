@@ -64,15 +64,31 @@ def answered_buttons(chat_id: str, button_id: str = "", text: str = "", quoted_i
     """(the button message a reply answers, the chosen button), or None.
 
     A press quotes its message; a typed answer answers the last button message sent to
-    the chat.
+    the chat. A press whose quoted message is not known by its id yet (the send's id is
+    recorded after Green API answers it, and a worker that died in between leaves it
+    unrecorded until the journal is read) answers the latest message carrying the button
+    pressed: read against the last message, "approve" on one job would approve another.
     """
     asked = OutboundMessage.objects.filter(chat_id=chat_id, kind=OutboundKind.BUTTONS)
     question = None
     if quoted_id:
         question = asked.filter(provider_message_id=quoted_id).first()
+    if question is None and button_id:
+        question = _carrying(asked, button_id)
     if question is None:
         question = asked.order_by("-created_at").first()
     if question is None:
         return None
     chosen = match_choice(question.buttons, button_id, text)
     return (question, chosen) if chosen else None
+
+
+PRESS_LOOKBACK = 50  # the chat's latest button messages a press is looked for in
+
+
+def _carrying(asked, button_id: str) -> OutboundMessage | None:
+    # In Python: a JSON `contains` lookup does not run on MongoDB.
+    for question in asked.order_by("-created_at")[:PRESS_LOOKBACK]:
+        if any(button.get("id") == button_id for button in question.buttons):
+            return question
+    return None

@@ -57,5 +57,18 @@ def test_a_press_answers_the_message_it_quotes():
 
 
 @pytest.mark.django_db
+def test_a_press_on_a_message_whose_send_is_not_recorded_answers_that_message():
+    # The offer of one job reached the pro, but the worker died before it recorded Green
+    # API's id for it; the offer of another job came after it.
+    first = outbox.queue_buttons(CHAT, "עבודה א", [("approve:A", "אשר"), ("reject:A", "דחה")])
+    later = outbox.queue_buttons(CHAT, "עבודה ב", [("approve:B", "אשר"), ("reject:B", "דחה")])
+    OutboundMessage.objects.filter(pk=later.pk).update(provider_message_id="BAE5B")
+
+    question, chosen = answered_buttons(CHAT, "approve:A", "אשר", quoted_id="BAE5A")
+
+    assert question.pk == first.pk and chosen["id"] == "approve:A"
+
+
+@pytest.mark.django_db
 def test_no_question_no_answer():
     assert answered_buttons(CHAT, text="1") is None
