@@ -8,6 +8,9 @@ when no notice comes. Both go through `observe`, which keeps the one
 
 An outage is any state but "authorized"; "starting" counts only once it has lasted
 STARTING_GRACE (Green API restarts the instance after a settings change, for seconds).
+Besides Green API's states, one of Fixi's own: TOKEN_REFUSED, when Green API answers the
+check with 401 or 403 (a wrong GREEN_API_TOKEN or GREEN_API_ID). Nothing can be sent with
+those credentials, the admin's alert included, so that outage is the dashboard's alone.
 The admin (ADMIN_WHATSAPP) is told once per outage and once when it ends. "Once" is a
 conditional update on the row (down_since, alerted_at), so two beats or workers that
 see the same outage, or a notice and a poll, alert once.
@@ -36,6 +39,9 @@ log = logging.getLogger(__name__)
 
 AUTHORIZED = "authorized"
 STARTING = "starting"
+# Green API refused Fixi's credentials: the instance's real state cannot be known.
+TOKEN_REFUSED = "unauthorizedToken"  # noqa: S105  (a state's name, not a secret)
+CREDENTIALS_STATUSES = {401, 403}
 STARTING_GRACE = timedelta(minutes=5)
 # The beat fires the check every minute; a check counts as due a little before the
 # interval is over, so the one that falls due then is not put off to the next minute.
@@ -59,6 +65,8 @@ def check(now=None) -> str:
     try:
         state = greenapi.get_state_instance()
     except greenapi.GreenApiError as error:
+        if error.status in CREDENTIALS_STATUSES:
+            return observe(TOKEN_REFUSED, now, error.reason)
         if not error.instance_down:
             log.warning("could not read the WhatsApp instance's state: %s", error.reason)
             return "unknown"
@@ -66,10 +74,10 @@ def check(now=None) -> str:
     return observe(state, now)
 
 
-def observe(state: str, at) -> str:
+def observe(state: str, at, reason: str = "") -> str:
     """Record the state the instance was in at `at` (a notice's time, or when Fixi asked),
     unless a newer report is already recorded, and tell the admin when an outage starts
-    or ends. Returns what happened."""
+    or ends. Returns what happened. `reason` is Green API's answer, for the log."""
     connection = WhatsAppConnection.load()
     changes = {"state": state, "reported_at": at}
     if state != connection.state:
@@ -77,9 +85,11 @@ def observe(state: str, at) -> str:
     newer = Q(reported_at__isnull=True) | Q(reported_at__lte=at)
     if not WhatsAppConnection.objects.filter(newer, pk=connection.pk).update(**changes):
         return "stale"
+    if connection.state == TOKEN_REFUSED and state != TOKEN_REFUSED:
+        connection = _credentials_accepted(connection)
     if state == AUTHORIZED:
         return _connected(connection, at)
-    return _disconnected(connection, state, at)
+    return _disconnected(connection, state, at, reason)
 
 
 def current() -> WhatsAppConnection | None:
@@ -88,7 +98,7 @@ def current() -> WhatsAppConnection | None:
     return connection if connection and connection.state else None
 
 
-def _disconnected(connection: WhatsAppConnection, state: str, at) -> str:
+def _disconnected(connection: WhatsAppConnection, state: str, at, reason: str = "") -> str:
     rows = WhatsAppConnection.objects.filter(pk=connection.pk)
     rows.filter(down_since__isnull=True).update(down_since=at)
     connection.refresh_from_db()
@@ -101,6 +111,15 @@ def _disconnected(connection: WhatsAppConnection, state: str, at) -> str:
     )
     if not claimed:
         return "down"  # another worker is telling the admin
+    if state == TOKEN_REFUSED:
+        # No alert on WhatsApp: it would be refused like every other send.
+        log.error(
+            "Green API refuses Fixi's credentials (GREEN_API_TOKEN, GREEN_API_ID) since %s: "
+            "%s; nothing can be sent until they are corrected",
+            connection.down_since,
+            reason or state,
+        )
+        return "alerted"
     log.error("WhatsApp instance state is %s since %s", state, connection.down_since)
     admin_chat = _admin_chat()
     if admin_chat:
@@ -109,6 +128,21 @@ def _disconnected(connection: WhatsAppConnection, state: str, at) -> str:
         )
         rows.filter(alerted_at=at).update(alert_message_id=alert.pk)
     return "alerted"
+
+
+def _credentials_accepted(connection: WhatsAppConnection) -> WhatsAppConnection:
+    """Green API answers Fixi's credentials again. An outage of refused credentials was
+    the dashboard's alone and ends here, whatever the instance's state now (a state that
+    is an outage starts one of its own, told to the admin); one that followed an outage
+    the admin was told of on WhatsApp goes on, so that it ends as such."""
+    log.warning("Green API accepts Fixi's credentials again")
+    if connection.down_since is None or connection.alert_message_id is not None:
+        return connection
+    WhatsAppConnection.objects.filter(
+        pk=connection.pk, down_since=connection.down_since, alert_message_id__isnull=True
+    ).update(down_since=None, alerted_at=None)
+    connection.down_since = connection.alerted_at = None
+    return connection
 
 
 def _connected(connection: WhatsAppConnection, at) -> str:
