@@ -36,7 +36,7 @@ class GroupAdmin(BaseGroupAdmin, ModelAdmin):
 
 SETTINGS_FIELDSETS = [
     (_("SOS"), {"fields": ["sos_timeout_minutes", "report_interval_hours"]}),
-    (_("Pros"), {"fields": ["max_pro_load"]}),
+    (_("Pros"), {"fields": ["max_pro_load", "nearby_radius_km"]}),
     (
         _("Jobs not marked done"),
         {"fields": ["stale_pro_followup_hours", "stale_customer_check_hours"]},

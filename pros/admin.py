@@ -20,6 +20,7 @@ from fixi.phone_admin import PhoneAdminMixin, phone_column
 from leads.calendar import rotate_token
 from leads.models import OPEN_STATUSES, Lead
 from leads.pro_office import agenda
+from pros import geo
 from pros.models import City, PriceItem, Pro, ProTrade, ServiceArea
 
 RECENT_LEADS = 10
@@ -36,6 +37,8 @@ class ServiceAreaInline(TabularInline):
     model = ServiceArea
     extra = 1
     autocomplete_fields = ["city"]
+    fields = ["city", "derived"]
+    readonly_fields = ["derived"]  # rows from the radius follow the base city and radius
     verbose_name_plural = _("cities served")
 
 
@@ -100,6 +103,17 @@ class ProAdmin(PhoneAdminMixin, ModelAdmin):
         (None, {"fields": ["name", "phone", "whatsapp", "chat_id", "active"]}),
         (_("Voice"), {"fields": ["persona", "tone"]}),
         (_("Work"), {"fields": ["working_hours", "max_load", "load_vs_cap", "last_assigned_at"]}),
+        (
+            _("Where"),
+            {
+                "fields": ["base_city", "service_radius_km", "radius_cities"],
+                "description": _(
+                    "Besides the cities listed below, a pro may serve every city within a "
+                    "radius of a base city; those cities are added to the list (marked as "
+                    "from the radius) and follow the base city and radius when they change."
+                ),
+            },
+        ),
         (_("Office on WhatsApp"), {"fields": ["on_break", "agenda_time", "agenda_sent_on"]}),
         (
             _("Reputation"),
@@ -121,7 +135,9 @@ class ProAdmin(PhoneAdminMixin, ModelAdmin):
         "all_leads",
         "on_break",  # the pro's own: "הפסקה" / "חזרתי"
         "agenda_sent_on",
+        "radius_cities",
     ]
+    autocomplete_fields = ["base_city"]
     inlines = [ProTradeInline, ServiceAreaInline, PriceItemInline, RecentLeadInline]
     # Under the form: the agenda as the pro reads it, the calendar feed, the pro's commands.
     change_form_outer_after_template = "admin/pros/pro/office.html"
@@ -132,6 +148,25 @@ class ProAdmin(PhoneAdminMixin, ModelAdmin):
         return super().get_queryset(request).annotate(cap=Coalesce("max_load", Value(default_cap)))
 
     whatsapp = phone_column("phone", _("WhatsApp"))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # After the listed cities are saved: the radius adds what is not listed by hand.
+        areas = geo.sync_radius_areas(form.instance)
+        if areas:
+            message = _("Cities from the radius: %(added)d added, %(removed)d removed.")
+            counts = {"added": len(areas.added), "removed": len(areas.removed)}
+            self.message_user(request, message % counts, messages.INFO)
+
+    @display(description=_("cities within the radius"))
+    def radius_cities(self, pro):
+        if pro._state.adding:
+            return "—"
+        names = pro.service_areas.filter(derived=True).values_list("city__name_he", flat=True)
+        names = sorted(names)
+        if not names:
+            return _("None: no base city and radius.") if pro.service_radius_km is None else "—"
+        return f"{len(names)}: " + ", ".join(names)
 
     @display(description=_("open jobs / cap"))
     def load_vs_cap(self, pro):
@@ -287,6 +322,12 @@ def calendar_feed_url(request, pro) -> str | None:
 
 @admin.register(City)
 class CityAdmin(ModelAdmin):
-    list_display = ["name_he", "name_en", "slug"]
-    search_fields = ["name_he", "name_en", "slug"]
+    list_display = ["name_he", "name_en", "name_ar", "name_ru", "latitude", "longitude", "slug"]
+    search_fields = ["name_he", "name_en", "name_ar", "name_ru", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if {"latitude", "longitude"} & set(form.changed_data):
+            # The city moved: the pros who serve "within N km" gain or lose it.
+            geo.sync_all_radius_areas()

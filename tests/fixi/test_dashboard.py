@@ -453,6 +453,7 @@ def test_a_setting_is_changed_in_the_admin(admin_client, business_settings):
         "stale_customer_check_hours": "30",
         "flood_limit_per_minute": "10",
         "whatsapp_check_minutes": "3",
+        "nearby_radius_km": "20",
     }
 
     response = admin_client.post(url, data)
