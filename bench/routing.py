@@ -10,6 +10,9 @@ measures
   - read: what routing a lead costs before any write — the lead's city and trade, its
     excluded pros, the business settings and the first page of eligible pros, in order;
   - route: route() itself (claim included) followed by release_pro(), so loads stay put;
+  - nearby: route() for a lead in one of EMPTY_CITIES towns no pro serves, placed among
+    the others on a grid about 6.5 km apart, so routing takes the pros of the cities
+    within the business's nearby radius (25 km: a dozen or so cities), nearest first;
 and prints p50/p99 latency and queries per routing for both scales, the large/small p50
 ratio (goal ≤ 2) and whether the query counts are equal (goal: yes). It asserts nothing.
 """
@@ -28,10 +31,14 @@ import time
 from datetime import UTC, datetime, timedelta
 
 N_CITIES = 50
+EMPTY_CITIES = 10  # towns no pro serves: their leads go to pros nearby
+GRID_COLUMNS = 10
+GRID_DEGREES = 0.06  # about 6.7 km north-south, 5.7 km east-west at 31.5° N
 PRO_CITIES = 3
 BATCH = 5_000
 EXCLUDED_SHARE = 0.02
 RATIO_GOAL = 2.0
+PATHS = ("read", "route", "nearby")
 
 
 def main() -> None:
@@ -66,15 +73,20 @@ def report(figures: dict) -> None:
             f"{name:>5}: {fig['pros']:>6} pros {fig['leads']:>8} leads"
             f"  built in {fig['build_s']:.1f}s  candidates/routing p50 {fig['candidates_p50']}"
         )
-        for path in ("read", "route"):
+        for path in PATHS:
             p = fig[path]
             print(
-                f"       {path:<5} p50 {p['p50_ms']:.2f} ms  p99 {p['p99_ms']:.2f} ms"
+                f"       {path:<6} p50 {p['p50_ms']:.2f} ms  p99 {p['p99_ms']:.2f} ms"
                 f"  queries/routing {p['queries']}"
             )
+        near = fig["nearby"]
+        print(
+            f"       nearby: {near['routed']} routed to a pro nearby, distance p50 "
+            f"{near['km_p50']} km, queries max {near['queries_max']}"
+        )
     if "large" in figures:
         small, large = figures["small"], figures["large"]
-        for path in ("read", "route"):
+        for path in PATHS:
             ratio = large[path]["p50_ms"] / small[path]["p50_ms"]
             same = large[path]["queries"] == small[path]["queries"]
             verdict = "ok" if ratio <= RATIO_GOAL and same else "MISSED"
@@ -118,7 +130,12 @@ def build(n_pros: int, n_leads: int, rng: random.Random) -> None:
 
     now = datetime.now(UTC)
     cities = City.objects.bulk_create(
-        City(slug=f"bench-{i}", name_he=f"עיר {i}", name_en=f"City {i}") for i in range(N_CITIES)
+        City(slug=f"bench-{i}", name_he=f"עיר {i}", name_en=f"City {i}", **grid(i, 0.0))
+        for i in range(N_CITIES)
+    )
+    City.objects.bulk_create(  # half a step off the grid, among the served towns
+        City(slug=f"bench-empty-{i}", name_he=f"כפר {i}", name_en=f"Village {i}", **grid(i, 0.5))
+        for i in range(EMPTY_CITIES)
     )
     pros, areas, trades = [], [], []
     for i in range(n_pros):
@@ -167,14 +184,27 @@ def build(n_pros: int, n_leads: int, rng: random.Random) -> None:
         cursor.execute("ANALYZE")
 
 
+def grid(i: int, offset: float) -> dict:
+    row, column = divmod(i, GRID_COLUMNS)
+    return {
+        "latitude": 31.5 + (row + offset) * GRID_DEGREES,
+        "longitude": 34.8 + (column + offset) * GRID_DEGREES,
+    }
+
+
 def measure(routings: int, rng: random.Random) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from fixi.vocabulary import TRADES
     from leads.models import Lead, LeadExclusion
+    from pros.models import City
     from pros.routing import CANDIDATE_PAGE, eligible_pros, release_pro, route
 
     lead_ids = list(Lead.objects.order_by("?").values_list("pk", flat=True)[:routings])
+    empty = list(City.objects.filter(slug__startswith="bench-empty-").values_list("pk", flat=True))
+    villages = [(rng.choice(empty), rng.choice(TRADES)) for _ in range(routings)]
+    nearby_km = []
 
     def read(lead_id):
         lead = Lead.objects.values("city_id", "issue_type").get(pk=lead_id)
@@ -191,15 +221,27 @@ def measure(routings: int, rng: random.Random) -> dict:
             release_pro(result.pro.pk)
         return result
 
+    def nearby(village):
+        city_id, trade = village
+        result = route(city_id, trade)
+        if result.pro is not None:
+            release_pro(result.pro.pk)
+            nearby_km.append(result.reason["nearby"]["km"])
+        return result
+
     for lead_id in lead_ids[:10]:  # warm the page cache and the connection
         read(lead_id)
     figures = {"candidates_p50": statistics.median(len(read(i)[2]) for i in lead_ids)}
-    for name, step in (("read", read), ("route", full)):
+    for name, step, items in (
+        ("read", read, lead_ids),
+        ("route", full, lead_ids),
+        ("nearby", nearby, villages),
+    ):
         times, queries = [], []
-        for lead_id in lead_ids:
+        for item in items:
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
-                step(lead_id)
+                step(item)
                 times.append((time.perf_counter() - started) * 1000)
             queries.append(len(captured))
         times.sort()
@@ -208,6 +250,9 @@ def measure(routings: int, rng: random.Random) -> dict:
             "p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))],
             "queries": max(queries) if name == "read" else statistics.median(queries),
         }
+    figures["nearby"]["queries_max"] = max(queries)
+    figures["nearby"]["routed"] = f"{len(nearby_km)}/{len(villages)}"
+    figures["nearby"]["km_p50"] = statistics.median(nearby_km) if nearby_km else None
     lead = Lead.objects.values("city_id", "issue_type").get(pk=lead_ids[0])
     page = eligible_pros(lead["city_id"], lead["issue_type"])[:CANDIDATE_PAGE]
     sql, params = page.query.sql_with_params()
