@@ -35,18 +35,49 @@ class GroupAdmin(BaseGroupAdmin, ModelAdmin):
 
 
 SETTINGS_FIELDSETS = [
-    (_("SOS"), {"fields": ["sos_timeout_minutes", "report_interval_hours"]}),
+    (
+        _("SOS"),
+        {"fields": ["sos_timeout_minutes", "urgent_timeout_minutes", "report_interval_hours"]},
+    ),
     (_("Pros"), {"fields": ["max_pro_load", "nearby_radius_km"]}),
     (
         _("Jobs not marked done"),
         {"fields": ["stale_pro_followup_hours", "stale_customer_check_hours"]},
     ),
+    (_("Conversations"), {"fields": ["quiet_window_seconds"]}),
     (_("Flood protection"), {"fields": ["flood_limit_per_minute"]}),
     (_("WhatsApp"), {"fields": ["whatsapp_check_minutes"]}),
 ]
 
 
+# A longer window holds every customer's reply back that long after their last message.
+MAX_QUIET_WINDOW_SECONDS = 30
+
+
 class BusinessSettingsForm(forms.ModelForm):
+    quiet_window_seconds = forms.DecimalField(
+        label=BusinessSettings._meta.get_field("quiet_window_seconds").verbose_name,
+        min_value=0,
+        max_value=MAX_QUIET_WINDOW_SECONDS,
+        max_digits=4,
+        decimal_places=1,
+        help_text=_(
+            "Messages of one chat that arrive within this many seconds of each other are "
+            "read as one turn and get one reply, so each reply waits this long after the "
+            "customer's last message. 0 answers every message on its own. The environment's "
+            "QUIET_WINDOW_SECONDS only sets the first value."
+        ),
+    )
+    urgent_timeout_minutes = forms.IntegerField(
+        label=BusinessSettings._meta.get_field("urgent_timeout_minutes").verbose_name,
+        min_value=1,
+        help_text=_(
+            "An urgent job whose pro has not answered in this time goes to the next pro "
+            "(other jobs wait the SOS timeout). The environment's URGENT_TIMEOUT_MINUTES "
+            "only sets the first value."
+        ),
+    )
+
     class Meta:
         model = BusinessSettings
         fields = [name for _title, fieldset in SETTINGS_FIELDSETS for name in fieldset["fields"]]

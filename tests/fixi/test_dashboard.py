@@ -454,6 +454,8 @@ def test_a_setting_is_changed_in_the_admin(admin_client, business_settings):
         "flood_limit_per_minute": "10",
         "whatsapp_check_minutes": "3",
         "nearby_radius_km": "20",
+        "quiet_window_seconds": "2.5",
+        "urgent_timeout_minutes": "8",
     }
 
     response = admin_client.post(url, data)
