@@ -1,13 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from fixi.links import safe_url
 from fixi.phone_admin import PhoneAdminMixin, phone_column
-from messaging import simulator
-from messaging.models import InboundMessage, OutboundMessage
+from messaging import inbox, outbox, simulator
+from messaging.models import InboundMessage, OutboundMessage, OutboundStatus, ProcessingState
 
 SIMULATED_BADGE = "bg-orange-100 text-orange-700 dark:bg-orange-500/20 dark:text-orange-400"
 LINK_CLASS = "text-primary-600 dark:text-primary-500 underline"
@@ -47,6 +48,19 @@ class SourceFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _report(modeladmin, request, taken: list, chosen: int, done: str, left: str, change) -> None:
+    """Tell the manager how many rows the action took, and how many it left as they were
+    (not failed, or taken by someone else meanwhile); each row taken gets `change` in its
+    history."""
+    for row in modeladmin.model.objects.filter(pk__in=taken):
+        modeladmin.log_change(request, row, str(change))
+    parts = [done % {"count": len(taken)}]
+    if chosen > len(taken):
+        parts.append(left % {"count": chosen - len(taken)})
+    level = messages.SUCCESS if taken else messages.WARNING
+    modeladmin.message_user(request, " ".join(parts), level)
+
+
 def _with_phone(fields: list[str]) -> list[str]:
     """The fields with the chat's number (and its WhatsApp link) after the chat id."""
     at = fields.index("chat_id") + 1
@@ -67,6 +81,7 @@ class InboundMessageAdmin(PhoneAdminMixin, ModelAdmin):
         "source",
     ]
     list_filter = ["kind", "subtype", "state", SourceFilter, "webhook_type"]
+    actions = ["process_again"]
     search_fields = ["chat_id", "sender_name", "text", "original_text", "provider_message_id"]
     phone_search_fields = ("chat_id",)  # the number as shown, or in any spelling
     # Every field read-only, the media link through link_or_text in its place.
@@ -85,6 +100,32 @@ class InboundMessageAdmin(PhoneAdminMixin, ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description=_("Process the failed messages again"), permissions=["change"])
+    def process_again(self, request, queryset):
+        """Failed messages only: one waiting, being processed or done is not touched."""
+        chosen = list(queryset.values_list("pk", "state"))
+        failed = [pk for pk, state in chosen if state == ProcessingState.FAILED]
+        taken = inbox.retry_failed(failed)
+        count = len(taken)
+        left = len(chosen) - count
+        _report(
+            self,
+            request,
+            taken,
+            len(chosen),
+            ngettext(
+                "%(count)d failed message will be processed again.",
+                "%(count)d failed messages will be processed again.",
+                count,
+            ),
+            ngettext(
+                "%(count)d was not failed and was left as it is.",
+                "%(count)d were not failed and were left as they are.",
+                left,
+            ),
+            _("Processed again from the list of inbound messages."),
+        )
 
     @display(description=_("source"))
     def source(self, message: InboundMessage) -> str:
@@ -129,6 +170,7 @@ class OutboundMessageAdmin(PhoneAdminMixin, ModelAdmin):
         "last_error",
     ]
     list_filter = ["status", "kind"]
+    actions = ["send_again"]
     search_fields = ["chat_id", "text", "provider_message_id", "topic"]
     phone_search_fields = ("chat_id",)
     readonly_fields = [
@@ -160,6 +202,32 @@ class OutboundMessageAdmin(PhoneAdminMixin, ModelAdmin):
         return ["file_link" if f == "file_url" else f for f in fields if f != "file_link"]
 
     whatsapp = phone_column("chat_id", _("chat"))
+
+    @admin.action(description=_("Send the failed messages again"), permissions=["change"])
+    def send_again(self, request, queryset):
+        """Failed rows only: a row queued, being sent or sent is not touched."""
+        chosen = list(queryset.values_list("pk", "status"))
+        failed = [pk for pk, status in chosen if status == OutboundStatus.FAILED]
+        taken = outbox.resend_failed(failed)
+        count = len(taken)
+        left = len(chosen) - count
+        _report(
+            self,
+            request,
+            taken,
+            len(chosen),
+            ngettext(
+                "%(count)d failed message will be sent again.",
+                "%(count)d failed messages will be sent again.",
+                count,
+            ),
+            ngettext(
+                "%(count)d was not failed and was left as it is.",
+                "%(count)d were not failed and were left as they are.",
+                left,
+            ),
+            _("Sent again from the list of outbound messages."),
+        )
 
     @display(description=_("file link"))
     def file_link(self, message: OutboundMessage) -> str:

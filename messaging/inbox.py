@@ -260,6 +260,24 @@ def enqueue_processing(inbound_id) -> None:
     _enqueue(PROCESS_TASK, inbound_id)
 
 
+def retry_failed(inbound_ids) -> list:
+    """Process failed messages again, as a manager asks once the cause is fixed; returns
+    the ids taken. Each is taken by a conditional update on its failed state, so one
+    waiting, being processed or done is left as it is, and two managers asking at once
+    take it once; it then goes to its type's task like a new delivery."""
+    failed = InboundMessage.objects.filter(
+        pk__in=list(inbound_ids), state=ProcessingState.FAILED, webhook_type__in=list(TASKS)
+    ).values_list("pk", "webhook_type")
+    taken = []
+    for inbound_id, webhook_type in failed:
+        if InboundMessage.objects.filter(pk=inbound_id, state=ProcessingState.FAILED).update(
+            state=ProcessingState.PENDING, error="", claimed_by="", updated_at=timezone.now()
+        ):
+            _enqueue(TASKS[webhook_type], inbound_id)
+            taken.append(inbound_id)
+    return taken
+
+
 def requeue_unprocessed(older_than_seconds: int = 60, batch_size: int = RECOVERY_BATCH_SIZE) -> int:
     """Enqueue stored messages that no worker has finished (broker was down, worker died),
     each to the task of its webhook type, as at ingest: a delivery status sent to the

@@ -387,6 +387,26 @@ def apply_provider_status(provider_message_id: str, status: str, description: st
     return bool(rows.filter(status__in=earlier).update(status=status))
 
 
+def resend_failed(outbound_ids) -> list:
+    """Queue failed rows again, as a manager asks once the cause is fixed; returns the ids
+    taken. Each is taken by a conditional update on its failed status, so a row queued,
+    being sent or sent is left as it is, and two managers asking at once take it once.
+    Its attempts start again; a row whose last send got no answer keeps
+    `unconfirmed_since`, so Green API's journal is read before it goes again."""
+    taken = []
+    for outbound_id in outbound_ids:
+        if OutboundMessage.objects.filter(pk=outbound_id, status=OutboundStatus.FAILED).update(
+            status=OutboundStatus.QUEUED,
+            attempts=0,
+            next_attempt_at=None,
+            last_error="",
+            updated_at=timezone.now(),
+        ):
+            enqueue(outbound_id)
+            taken.append(outbound_id)
+    return taken
+
+
 def resend_due(batch_size: int = 200) -> int:
     """Re-enqueue rows whose send task was lost (broker down, worker killed)."""
     now = timezone.now()
