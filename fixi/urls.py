@@ -1,10 +1,10 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from fixi import health
+from fixi.media_views import customer_file
 from leads.calendar import calendar_feed
 from messaging.webhook import webhook
 
@@ -17,8 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("simulator/", include("messaging.simulator_urls")),
+    # Files customers sent, kept on local disk: signed-in staff only, DEBUG or not.
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", customer_file, name="customer-file"),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
