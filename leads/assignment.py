@@ -95,15 +95,28 @@ def _load(lead_id) -> Lead:
 
 
 def assign(
-    lead_id, *, actor=Actor.BOT, actor_name: str = "", to_pro: Pro | None = None, now=None
+    lead_id,
+    *,
+    actor=Actor.BOT,
+    actor_name: str = "",
+    to_pro: Pro | None = None,
+    now=None,
+    lead: Lead | None = None,
+    excluded: list | None = None,
 ) -> Assignment:
     """Route the lead, claim its slot and ask the pro; or offer slots; or mark it for SOS.
 
     Messages to the pro are queued here. The customer's message is the caller's to
     write (`tell_customer`), so a conversation can answer in one message.
+
+    A caller that has just read the lead passes it (`lead`, with its customer, city and
+    pro): it is used instead of reading it again, and is kept as written here. The claims
+    below do not trust it: each is a conditional update on the lead's row. `excluded`
+    says who may not be asked when the caller knows it (nobody, for a lead it opened).
     """
     now = now or timezone.now()
-    lead = _load(lead_id)
+    if lead is None:
+        lead = _load(lead_id)
     if lead.pro_id is not None or lead.status not in ROUTABLE:
         return Assignment(TAKEN, pro=lead.pro)
     missing = missing_fields(lead)
@@ -111,15 +124,17 @@ def assign(
         return Assignment(NOT_READY, reason={"missing": missing})
     # An emergency with no time given (or rerouted after one): the earliest free time.
     asap = lead.appointment_time is None or (lead.urgent and lead.routing_reason.get("asap"))
+    if excluded is None:
+        excluded = excluded_pro_ids(lead.pk)
     if asap:
-        urgent = _earliest_today(lead, actor, actor_name, now)
+        urgent = _earliest_today(lead, actor, actor_name, now, excluded)
         if urgent is not None:
             return urgent
         Lead.objects.filter(pk=lead.pk).update(appointment_time=now)
         lead.appointment_time = now
     passed_over = []
     while True:
-        result = _pick(lead, to_pro, passed_over, now)
+        result = _pick(lead, to_pro, [*excluded, *passed_over], now)
         if result.pro is None:
             return _unassigned(lead, result.reason, actor, actor_name)
         pro = result.pro
@@ -131,7 +146,7 @@ def assign(
         if taken != 1:
             routing.release_pro(pro.pk)
             return Assignment(TAKEN)
-        lead.pro = pro
+        lead.pro, lead.assigned_at, lead.routing_reason = pro, now, result.reason
         booked = booking.book(pro.pk, lead.pk, lead.appointment_time, now=now)
         if booked.slot is not None:
             return _ask_pro(lead, pro, booked.slot, result.reason, actor, actor_name)
@@ -139,7 +154,7 @@ def assign(
             # As soon as possible: the pro's earliest free time, no question to the customer.
             earliest = booked.alternatives[0]
             if booking.claim_slot(earliest.pk, lead.pk, now=now):
-                earliest.refresh_from_db()
+                earliest.lead_id, earliest.booked_at = lead.pk, now  # as claimed
                 Lead.objects.filter(pk=lead.pk).update(appointment_time=earliest.start)
                 lead.appointment_time = earliest.start
                 return _ask_pro(lead, pro, earliest, result.reason, actor, actor_name)
@@ -169,10 +184,9 @@ def assign(
         passed_over.append(pro.pk)
 
 
-def _earliest_today(lead, actor, actor_name, now) -> Assignment | None:
+def _earliest_today(lead, actor, actor_name, now, excluded) -> Assignment | None:
     """An emergency: the earliest free slot today among the eligible pros, claimed for the
     pro who has it; None when nobody has one today (or it was taken a moment ago)."""
-    excluded = excluded_pro_ids(lead.pk)
     page = routing.eligible_pros(lead.city_id, lead.issue_type, excluded)[: routing.CANDIDATE_PAGE]
     candidates = {pro.pk: pro for pro in page}
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -195,9 +209,10 @@ def _earliest_today(lead, actor, actor_name, now) -> Assignment | None:
         return Assignment(TAKEN)
     if not booking.claim_slot(slot.pk, lead.pk, now=now):
         return None if _give_back(lead, pro) else Assignment(TAKEN)
-    slot.refresh_from_db()
+    slot.lead_id, slot.booked_at = lead.pk, now  # as claimed
     Lead.objects.filter(pk=lead.pk).update(appointment_time=slot.start)
     lead.pro, lead.appointment_time = pro, slot.start
+    lead.assigned_at, lead.routing_reason = now, reason
     return _ask_pro(lead, pro, slot, reason, actor, actor_name)
 
 
@@ -211,13 +226,13 @@ def _give_back(lead, pro) -> bool:
     )
     if given_back != 1:
         return False
+    lead.pro, lead.assigned_at = None, None
     routing.release_pro(pro.pk)
     return True
 
 
-def _pick(lead, to_pro, passed_over, now) -> routing.RoutingResult:
+def _pick(lead, to_pro, excluded, now) -> routing.RoutingResult:
     if to_pro is None:
-        excluded = [*excluded_pro_ids(lead.pk), *passed_over]
         return routing.route(lead.city_id, lead.issue_type, excluded, now=now)
     if not routing.claim_pro(to_pro.pk, now):
         raise AssignmentError(f"{to_pro.name} is inactive or at the load cap")
@@ -243,10 +258,12 @@ def _ask_pro(lead, pro, slot, reason, actor, actor_name) -> Assignment:
         reason=reason.get("why", ""),
         data={"pro": str(pro.pk), "slot": str(slot.pk), "start": slot.start.isoformat()},
         match={"pro_id": pro.pk},
+        current=lead.status,
     )
     if not asked:
         _drop_claimed_slot(lead, pro, slot)
         return Assignment(TAKEN, pro=pro)
+    lead.status = LeadStatus.AWAITING_PRO
     notify_pro(lead, pro, slot)
     return Assignment(ASKED_PRO, pro, slot=slot, reason=reason)
 
@@ -280,6 +297,7 @@ def _unassigned(lead, reason, actor, actor_name) -> Assignment:
         action="no_pro",
         reason=reason.get("why", ""),
         match={"pro__isnull": True},
+        current=lead.status,
         routing_reason=reason,
     )
     if not moved:
@@ -291,6 +309,7 @@ def _unassigned(lead, reason, actor, actor_name) -> Assignment:
         if not still:
             return Assignment(TAKEN)
         lifecycle.note(lead.pk, actor=actor, action="still_no_pro", reason=reason.get("why", ""))
+    lead.status, lead.routing_reason = LeadStatus.UNASSIGNED, reason
     return Assignment(UNASSIGNED, reason=reason)
 
 

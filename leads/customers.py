@@ -1,7 +1,6 @@
 """Customers as Fixi knows them from WhatsApp."""
 
-from django.db import IntegrityError, transaction
-
+from fixi import claims
 from fixi.phones import phone_of
 from leads.models import Customer
 
@@ -10,14 +9,12 @@ def customer_for_chat(chat_id: str, name: str = "") -> Customer:
     """The customer behind a chat id, created on first contact; races resolve to one row."""
     customer = Customer.objects.filter(chat_id=chat_id).first()
     if customer is None:
-        try:
-            with transaction.atomic():
-                customer = Customer.objects.create(
-                    chat_id=chat_id, phone=phone_of(chat_id), name=name[:120]
-                )
-        except IntegrityError:
-            customer = Customer.objects.get(chat_id=chat_id)
+        customer = claims.insert(
+            Customer, chat_id=chat_id, phone=phone_of(chat_id), name=name[:120]
+        ) or Customer.objects.get(chat_id=chat_id)
     if name and not customer.name:
-        Customer.objects.filter(pk=customer.pk, name="").update(name=name[:120])
-        customer.refresh_from_db(fields=["name"])
+        if Customer.objects.filter(pk=customer.pk, name="").update(name=name[:120]):
+            customer.name = name[:120]
+        else:  # named by another worker a moment ago: theirs stands
+            customer.refresh_from_db(fields=["name"])
     return customer

@@ -38,16 +38,20 @@ def transition(
     actor_name: str = "",
     data: dict | None = None,
     match: dict | None = None,
+    current: str | None = None,
     **fields,
 ) -> bool:
     """Move a lead from one of `from_statuses` to `to_status`; False when it was not in
     one of them any more (someone else acted first), and then nothing is written.
 
     `match` adds conditions to the update (`{"pro_id": pro.pk}`: only while this pro
-    still holds the lead); `fields` are set along with the status."""
+    still holds the lead); `fields` are set along with the status. `current`, the status
+    the caller last saw, is tried first (it is most likely the one that matches)."""
     illegal = [s for s in from_statuses if to_status not in TRANSITIONS[s]]
     if illegal:
         raise IllegalTransition(f"{illegal} → {to_status} is not a lead transition")
+    if current in from_statuses:
+        from_statuses = [current, *(s for s in from_statuses if s != current)]
     for from_status in from_statuses:  # one update per status, so the event names it
         moved = Lead.objects.filter(pk=lead_id, status=from_status, **(match or {})).update(
             status=to_status, updated_at=timezone.now(), **fields

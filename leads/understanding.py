@@ -70,16 +70,23 @@ def summary_for_pro(reading: Dispatch) -> str:
     return ""
 
 
-def apply_reading(lead: Lead, reading: Dispatch, keep_time: bool = False) -> dict:
-    changes = changes_for(lead, reading, keep_time)
+def apply_reading(
+    lead: Lead, reading: Dispatch, keep_time: bool = False, changes: dict | None = None
+) -> dict:
+    """Write the reading onto the lead (`changes`: those of changes_for the caller has
+    already worked out), and the customer's name when the customer has none yet."""
+    if changes is None:
+        changes = changes_for(lead, reading, keep_time)
     if changes:
         Lead.objects.filter(pk=lead.pk).update(**changes)
         for field, value in changes.items():
             setattr(lead, field, value)
-    if reading.customer_name:
-        Customer.objects.filter(pk=lead.customer_id, name="").update(
-            name=reading.customer_name[:120]
-        )
+    customer = lead.customer if Lead.customer.is_cached(lead) else None
+    if reading.customer_name and not (customer and customer.name):
+        name = reading.customer_name[:120]
+        named = Customer.objects.filter(pk=lead.customer_id, name="").update(name=name)
+        if named and customer is not None:
+            customer.name = name
     return changes
 
 

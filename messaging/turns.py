@@ -25,11 +25,10 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from fixi import processes
+from fixi import claims, processes
 from fixi.celery import app as celery_app
 from messaging.models import ChatClaim, InboundMessage, ProcessingState
 from messaging.payloads import CALL, INCOMING
@@ -87,19 +86,17 @@ def _holder_gone(holder: str) -> bool:
 
 
 def claim_chat(chat_id: str, now=None) -> str | None:
-    """Take the chat; returns the holder to release it with, or None when it is held."""
+    """Take the chat; returns the holder to release it with, or None when it is held.
+
+    The free claim row is taken first (one update, the common case); a chat seen for the
+    first time has none, and its row is created by exactly one of the workers that try."""
     now = now or timezone.now()
     holder = _new_holder()
     until = now + lease()
-    if not ChatClaim.objects.filter(chat_id=chat_id).exists():
-        try:
-            with transaction.atomic():  # a savepoint: a lost race leaves the caller usable
-                ChatClaim.objects.create(chat_id=chat_id, holder=holder, until=until)
-            return holder
-        except IntegrityError:
-            pass  # created by a rival a moment ago: compete for it below
     free = ChatClaim.objects.filter(chat_id=chat_id, until__lte=now)
     if free.update(holder=holder, until=until, updated_at=now) == 1:
+        return holder
+    if claims.insert(ChatClaim, chat_id=chat_id, holder=holder, until=until) is not None:
         return holder
     current = ChatClaim.objects.filter(chat_id=chat_id).values_list("holder", flat=True).first()
     if current and _holder_gone(current):
@@ -124,27 +121,45 @@ def release_chat(chat_id: str, holder: str, now=None) -> bool:
 def take_turn(chat_id: str, holder: str, limit: int = MAX_TURN_MESSAGES) -> list[InboundMessage]:
     """Claim the chat's waiting messages (at most `limit`), oldest first by the provider's
     timestamp, ties by arrival. The caller holds the chat, so a message still marked as
-    being processed was left by a holder that lost the chat (it died): it is taken over."""
+    being processed was left by a holder that lost the chat (it died): it is taken over.
+
+    Each message is claimed by a conditional update on the state and holder it was read
+    with; messages read alike are claimed by one update. Rows another worker changed in
+    between are not claimed and are left out (read back only when that happened)."""
     takeable = Q(state=ProcessingState.PENDING) | Q(state=ProcessingState.PROCESSING)
-    rows = (
+    rows = list(
         _conversation(chat_id)
         .filter(takeable)
         .exclude(claimed_by=holder)
-        .order_by(F("sent_at").asc(nulls_last=True), "created_at")
-        .values_list("pk", "state", "claimed_by")[:limit]
+        .order_by(F("sent_at").asc(nulls_last=True), "created_at")[:limit]
     )
-    taken = []
-    for pk, state, claimed_by in rows:
-        mine = InboundMessage.objects.filter(pk=pk, state=state, claimed_by=claimed_by).update(
+    groups: dict[tuple, list] = {}
+    for row in rows:
+        groups.setdefault((row.state, row.claimed_by), []).append(row.pk)
+    now = timezone.now()
+    every_one = True
+    for (state, claimed_by), pks in groups.items():
+        mine = InboundMessage.objects.filter(pk__in=pks, state=state, claimed_by=claimed_by).update(
             state=ProcessingState.PROCESSING,
             attempts=F("attempts") + 1,
             claimed_by=holder,
-            updated_at=timezone.now(),
+            updated_at=now,
         )
-        if mine == 1:
-            taken.append(pk)
-    by_pk = InboundMessage.objects.in_bulk(taken)
-    return [by_pk[pk] for pk in taken]
+        every_one = every_one and mine == len(pks)
+    if not every_one:
+        claimed = InboundMessage.objects.filter(
+            pk__in=[row.pk for row in rows], claimed_by=holder, state=ProcessingState.PROCESSING
+        ).values_list("pk", "attempts")
+        attempts = dict(claimed)
+        rows = [row for row in rows if row.pk in attempts]
+        for row in rows:
+            row.attempts = attempts[row.pk]
+    else:
+        for row in rows:
+            row.attempts += 1
+    for row in rows:
+        row.state, row.claimed_by, row.updated_at = ProcessingState.PROCESSING, holder, now
+    return rows
 
 
 def flood_count(chat_id: str, now=None) -> int:

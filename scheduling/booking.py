@@ -167,6 +167,6 @@ def book(pro_id, lead_id, when: dt.datetime, now: dt.datetime | None = None) -> 
     now = now or timezone.now()
     slot = slot_at(pro_id, when)
     if slot is not None and claim_slot(slot.pk, lead_id, now=now):
-        slot.refresh_from_db()
+        slot.lead_id, slot.booked_at, slot.updated_at = lead_id, now, now  # as claimed
         return BookingResult(slot=slot)
     return BookingResult(slot=None, alternatives=nearest_free_slots(pro_id, when, now=now))

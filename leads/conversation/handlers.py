@@ -327,7 +327,7 @@ def detail_change(turn: Turn) -> Outcome | None:
     if fixed:  # "12, not 10" is the house number, whatever else looks like an address
         reading = dataclasses.replace(reading, address=fixed)
     changes = _differences(lead, understanding.changes_for(lead, reading, keep_time=True))
-    understanding.apply_reading(lead, reading, keep_time=True)
+    understanding.apply_reading(lead, reading, changes=changes)
     told = []
     if "full_address" in changes or "city" in changes:
         told.append(texts.pro_address_changed(lead))
@@ -388,9 +388,9 @@ def describe(turn: Turn) -> Outcome:
     changes = _differences(lead, understanding.changes_for(lead, reading, keep_time=keep_time))
     if turn.only_edits and not changes:
         return Outcome.EDITED  # a typo fixed: nothing new to answer
-    understanding.apply_reading(lead, reading, keep_time=keep_time)
+    understanding.apply_reading(lead, reading, changes=changes)
     missing = understanding.missing_fields(lead)
-    lifecycle.transition(
+    if lead.status == LeadStatus.NEW and lifecycle.transition(
         lead.pk,
         [LeadStatus.NEW],
         LeadStatus.CONTACTED,
@@ -398,7 +398,8 @@ def describe(turn: Turn) -> Outcome:
         action=Action.REPLIED,
         reason=f"asked for {missing[0]}" if missing else "all details received",
         data={"source": reading.source, "missing": missing},
-    )
+    ):
+        lead.status = LeadStatus.CONTACTED
     if turn.created:
         turn.replies.insert(0, texts.received(lead.language, turn.customer.first_name))
     if lead.urgent and not was_urgent:  # safety first, before anything else is said
@@ -426,11 +427,15 @@ def _ask(reading, field: str, language: str) -> str:
 
 def _route(turn: Turn) -> Outcome:
     lead = turn.lead
-    outcome = assignment.assign(lead.pk, actor=Actor.BOT, now=turn.now)
+    # A lead this turn opened has nobody excluded from it yet.
+    excluded = [] if turn.created else None
+    outcome = assignment.assign(
+        lead.pk, actor=Actor.BOT, now=turn.now, lead=lead, excluded=excluded
+    )
     if outcome.outcome == assignment.TAKEN:
+        lead.refresh_from_db()  # someone else moved it: say where it stands now
         turn.send(_status(lead))
         return Outcome.STATUS
-    lead.refresh_from_db()
     if outcome.pro is not None:
         turn.say(_persona(outcome.pro, lead))
     assignment.tell_customer(lead, outcome, turn.take_replies())

@@ -70,21 +70,33 @@ def _ignore(inbound_id) -> str:
 
 
 def _work_through(chat_id, holder, pro, window, inbound_id, now) -> str | None:
-    """Turns while messages wait and the chat is quiet; returns the last turn's outcome."""
+    """Turns while messages wait and the chat is quiet; returns the last turn's outcome.
+
+    The chat was found quiet just before it was claimed, and its lease is fresh, so the
+    first turn neither looks again nor renews. A turn that took fewer messages than it
+    could took every one that waited: what arrives later is found by the caller's look
+    after the release (has_waiting), so no second look is made here."""
     outcome = None
+    limit = 1 if pro else turns.MAX_TURN_MESSAGES  # a pro's answers count one by one
+    first = True
     while True:
-        if turns.quiet_for(chat_id, window, now) > 0:
-            turns.defer(inbox.PROCESS_TASK, inbound_id, turns.quiet_for(chat_id, window, now))
-            return outcome
-        limit = 1 if pro else turns.MAX_TURN_MESSAGES  # a pro's answers count one by one
+        if not first:
+            wait = turns.quiet_for(chat_id, window, now)
+            if wait > 0:
+                turns.defer(inbox.PROCESS_TASK, inbound_id, wait)
+                return outcome
         messages = turns.take_turn(chat_id, holder, limit=limit)
         if not messages:
             return outcome
-        turns.renew_chat(chat_id, holder, now)
+        if not first:
+            turns.renew_chat(chat_id, holder, now)
+        first = False
         outcome = _one_turn(chat_id, holder, pro, messages, now or timezone.now())
         log.info("chat turn of %d message(s): %s", len(messages), outcome)
         if outcome in (Outcome.HELD_BACK, Outcome.RETRY):
             turns.defer(inbox.PROCESS_TASK, inbound_id, handlers.FLOOD_QUIET.total_seconds())
+            return outcome
+        if len(messages) < limit:
             return outcome
 
 

@@ -11,10 +11,9 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-
 from ai import dispatcher
 from ai.types import Dispatch
+from fixi import claims
 from fixi.vocabulary import language_of
 from leads.conversation.outcomes import Action, lead_topic
 from leads.models import OPEN_STATUSES, Actor, Customer, Lead, LeadEvent, LeadStatus
@@ -53,6 +52,9 @@ class Turn:
     changes: dict = field(default_factory=dict)  # what the reading changed on the lead
     replies: list[str] = field(default_factory=list)  # said before the handler's own answer
     attached: bool = False
+    lead_read: bool = False  # the customer's leads were read in this turn
+    last_sequence: int = 0  # the customer's latest lead number at that read
+    window: list[InboundMessage] | None = None  # the conversation as last derived
     # Every message was on the lead already: a worker died while handling this turn, and
     # the broker gave it to this one. What was done stays done; nothing is told twice.
     replayed: bool = False
@@ -116,45 +118,54 @@ def begin(chat_id: str, customer: Customer, messages: list[InboundMessage], now)
 
 
 def current_lead(turn: Turn) -> Lead | None:
-    """The customer's open lead, without opening one."""
-    if turn.lead is None:
-        turn.lead = (
-            turn.customer.leads.select_related("customer", "city", "pro")
-            .filter(status__in=OPEN_STATUSES)
-            .order_by("-sequence")
-            .first()
-        )
+    """The customer's open lead, without opening one (read once a turn)."""
+    if not turn.lead_read:
+        turn.lead, turn.last_sequence = _open_and_last(turn.customer)
+        turn.lead_read = True
     return turn.lead
+
+
+def _open_and_last(customer: Customer) -> tuple[Lead | None, int]:
+    """The customer's open lead and the number of its latest lead, by one read: a lead is
+    opened only while none is open, and a closed lead never opens again, so an open lead
+    is the latest one. (Leads made otherwise, by hand, may break that: then the open
+    one is looked for among the older.)"""
+    leads = customer.leads.select_related("city", "pro").order_by("-sequence")
+    latest = leads.first()
+    if latest is None:
+        return None, 0
+    if latest.is_open:
+        return latest, latest.sequence
+    return leads.filter(status__in=OPEN_STATUSES).first(), latest.sequence
 
 
 def open_lead(turn: Turn) -> Lead:
     if current_lead(turn) is None:
-        turn.lead, turn.created = open_lead_for(turn.customer, turn.language)
+        turn.lead, turn.created = open_lead_for(turn.customer, turn.language, turn.last_sequence)
     attach(turn)
     return turn.lead
 
 
-def open_lead_for(customer: Customer, language: str) -> tuple[Lead, bool]:
+def open_lead_for(
+    customer: Customer, language: str, last_sequence: int | None = None
+) -> tuple[Lead, bool]:
     """The customer's one open lead, or a new one when none is open.
 
     Opening is a claim: a lead takes the customer's next number, unique per customer, so of
     two workers opening at once one creates it and the other finds it (on both databases).
+    Numbers are taken in order with none skipped, so a lead opened after the read that
+    found none open (and `last_sequence` the latest) took the number this worker takes,
+    and the insert fails: the caller's own read, when it has one, is as good as a new one.
     """
     for _attempt in range(OPEN_ATTEMPTS):
-        # The last number first: a lead opened after this read is either seen open below,
-        # or takes the number this worker would take, and the insert below fails.
-        last = customer.leads.order_by("-sequence").values_list("sequence", flat=True).first()
-        leads = customer.leads.select_related("customer", "city", "pro")
-        lead = leads.filter(status__in=OPEN_STATUSES).order_by("-sequence").first()
-        if lead is not None:
-            return lead, False
-        try:
-            with transaction.atomic():  # a savepoint: a lost race leaves the caller usable
-                lead = Lead.objects.create(
-                    customer=customer, language=language, sequence=(last or 0) + 1
-                )
-        except IntegrityError:
-            continue  # another worker opened it a moment ago: take theirs
+        if last_sequence is None:
+            lead, last_sequence = _open_and_last(customer)
+            if lead is not None:
+                return lead, False
+        lead = claims.insert(Lead, customer=customer, language=language, sequence=last_sequence + 1)
+        if lead is None:
+            last_sequence = None  # another worker opened one a moment ago: take theirs
+            continue
         LeadEvent.objects.create(
             lead=lead,
             actor=Actor.CUSTOMER,
@@ -163,7 +174,7 @@ def open_lead_for(customer: Customer, language: str) -> tuple[Lead, bool]:
             to_status=LeadStatus.NEW,
             reason="first message from the customer",
         )
-        return Lead.objects.select_related("customer", "city", "pro").get(pk=lead.pk), True
+        return lead, True
     raise RuntimeError(f"customer {customer.pk}: leads kept changing while one was opened")
 
 
@@ -173,7 +184,7 @@ def attach(turn: Turn) -> None:
         return
     turn.attached = True
     if turns.attach(turn.messages, lead_topic(turn.lead.pk)):
-        refresh_record(turn.lead, turn.now)
+        refresh_record(turn)
     else:
         turn.replayed = True
 
@@ -195,16 +206,20 @@ def conversation(lead: Lead, chars: int = WINDOW_CHARS) -> list[InboundMessage]:
     return window[::-1]
 
 
-def refresh_record(lead: Lead, now) -> None:
-    """The lead's description and files, derived from its messages."""
-    rows = conversation(lead)
-    description = "\n".join(clipped(row.text) for row in rows if row.text)
-    files = InboundMessage.objects.filter(topic=lead_topic(lead.pk)).exclude(stored_media={})
-    media = [row.stored_media for row in files.order_by("created_at").only("stored_media")]
+def refresh_record(turn: Turn) -> None:
+    """The lead's description and files, derived from its messages. The files are read
+    again only when the turn brings some: the lead's list is current otherwise."""
+    lead = turn.lead
+    turn.window = conversation(lead)
+    description = "\n".join(clipped(row.text) for row in turn.window if row.text)
+    media = lead.media
+    if any(m.kind in MEDIA_KINDS for m in turn.messages):
+        files = InboundMessage.objects.filter(topic=lead_topic(lead.pk)).exclude(stored_media={})
+        media = [row.stored_media for row in files.order_by("created_at").only("stored_media")]
     Lead.objects.filter(pk=lead.pk).update(
-        description=description, media=media, last_customer_message_at=now
+        description=description, media=media, last_customer_message_at=turn.now
     )
-    lead.description, lead.media = description, media
+    lead.description, lead.media, lead.last_customer_message_at = description, media, turn.now
 
 
 def read(turn: Turn) -> Dispatch:
@@ -212,8 +227,10 @@ def read(turn: Turn) -> Dispatch:
     conversation as context."""
     if turn.reading is None:
         media = [item for m in turn.words if (item := _media_for_ai(m))]
-        refresh_record(turn.lead, turn.now)
-        earlier = [m for m in conversation(turn.lead) if m.pk not in {w.pk for w in turn.words}]
+        if turn.window is None or any(m.kind in MEDIA_KINDS for m in turn.words):
+            refresh_record(turn)  # now with the files just kept
+        words = {w.pk for w in turn.words}
+        earlier = [m for m in turn.window if m.pk not in words]
         context = "\n".join(clipped(m.text) for m in earlier if m.text)
         turn.reading = dispatcher.dispatch(turn.text, media=media, now=turn.now, context=context)
     return turn.reading
