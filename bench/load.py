@@ -769,7 +769,8 @@ def main(argv=None) -> int:
             say(f"bench: the processes' logs are in {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    flat = {**result, **result.pop("invariants")}
+    checked = result.pop("invariants")
+    flat = {**result, **checked}
     broken = [name for name in INVARIANTS if flat[name]]
     flat["verdict"] = (
         f"BROKEN: {', '.join(broken)}" if broken else "every invariant holds (all six are 0)"
