@@ -21,7 +21,8 @@ this program on the pro's chat as a button press or a typed answer quoting the o
 question for most; "ביטול" / "cancel" for a quarter. One customer in five writes English.
 About one webhook in ten is delivered twice with the same idMessage, at once or a moment
 later, as Green API does. People take a second or two between messages. At --kill-at of
-the run, worker A and its pool children are killed with SIGKILL and started again.
+the run, as soon as worker a is in the middle of a turn (waiting at most 15 s for it), it
+and its pool children are killed with SIGKILL, and it is started again.
 
 The fake Gemini reads each turn as a model would: every line a customer can write is
 known to it with what it says (`Reader`), so the dispatcher gets the city, trade, address
@@ -53,6 +54,7 @@ emptied at the end; the temp dir (the database and the processes' logs) is remov
 
 import argparse
 import datetime as dt
+import io
 import itertools
 import json
 import os
@@ -116,7 +118,7 @@ def seed_business() -> str:
     from scheduling.generation import generate_slots
 
     call_command("migrate", "--noinput", verbosity=0)
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=io.StringIO())
     cities = {city.slug: city for city in City.objects.all()}
     today = timezone.localdate(timezone=ZoneInfo(settings.TIME_ZONE))  # Israel's calendar
     slots = 0
