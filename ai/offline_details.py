@@ -1,4 +1,5 @@
-"""The street address, the customer's name and a one-line summary, from Hebrew or English.
+"""The street address, the customer's name and a one-line summary, from Hebrew, English,
+Arabic or Russian.
 
 Addresses: a street keyword and a house number ("רחוב הרצל 12", "ברח' ויצמן 5",
 "שד' רוטשילד 10 דירה 4", "Rechov Herzl 12"), a street name after ב/ל and a number
@@ -9,9 +10,15 @@ reply "הרצל 10" to "what is the address?"), English
 House numbers are 1–4 digits and never part of a longer number (a phone) or followed by
 ":" / am / pm (a time) or a unit ("ב-3 עותקים").
 
+Arabic and Russian addresses: a street keyword, the street and a number ("شارع هرتسل 10",
+"بشارع الجبل ١٢", "ул. Герцля 10", "улица Жаботинского, д. 5, кв. 3"), a label ("العنوان:",
+"адрес:"), or a part of a line that is only a street and a number ("حيفا، الجبل 12",
+"Хайфа, Герцля 10"). Arabic-Indic digits count as digits.
+
 Names: "קוראים לי דני", "שמי מיכל כהן", "אני מיכל" (at the start of a sentence, and not one
 of the many words that follow "אני" in a request: "אני צריך", "אני גרה"), "my name is
-John", "this is Sarah", "I'm Dave", and a sign-off ("תודה, רונית", "Thanks, Sarah").
+John", "this is Sarah", "I'm Dave", "اسمي محمد", "меня зовут Ольга", and a
+sign-off ("תודה, רונית", "Thanks, Sarah", "شكرا، رنا", "Спасибо, Ольга").
 """
 
 import re
@@ -42,7 +49,7 @@ STREET_HE = r"(?:רחוב|רח['׳\"״.]|שדרות|שדרת|שד['׳.]|דרך|�
 
 # A label, then the address: the rest of its sentence or line up to its last digit, and on to
 # a comma. Read in two steps, see _labelled_address.
-ADDRESS_LABEL = re.compile(r"(?:כתובת|(?i:address))\s*[:\-–]\s*")
+ADDRESS_LABEL = re.compile(r"(?:כתובת|عنوان|العنوان|عنواني|(?i:address|адрес))\s*[:\-–]\s*")
 LABELLED = re.compile(r"[^\n.;]*\d[^\n.;,]*")
 SENTENCE_OR_LINE_END = re.compile(r"[\n.;]|$")
 ADDRESS_HE = re.compile(
@@ -62,7 +69,7 @@ ADDRESS_SAID = re.compile(
 # A part of a line that is nothing but a street and a number: "אני בחיפה, הרצל 10", a
 # reply "הרצל 10 דירה 3" to "what is the address?". Parts are split at commas and line
 # ends, each read whole against a bounded pattern, so the reading stays linear.
-PART = re.compile(r"[^,\n]+")
+PART = re.compile(r"[^,،\n]+")
 SHORT_PART = 80
 ADDRESS_PART = re.compile(
     rf"\s*(?P<a>(?P<w>{STREET_WORD})(?:\s+(?P<w2>{STREET_WORD}))?\s+{NUM}{APT_HE})\s*[.!]?\s*"
@@ -107,6 +114,35 @@ EN_LEAD_WORDS = {
     "apartment", "flat", "house", "building", "please", "pls", "street", "st", "is:",
 }  # fmt: skip
 
+AR = "\u0621-\u064a"
+AR_WORD = rf"[{AR}][{AR}\u064b-\u0652\u0640'\-]{{0,{LONGEST_WORD}}}+"
+RU_WORD = rf"[А-Яа-яЁё][А-Яа-яЁё'’\-]{{0,{LONGEST_WORD}}}+"
+APT_AR = r"(?:\s*(?:[,،]\s*)?(?:شقه|شقة|طابق|ط)\s*\d{1,3})*"
+APT_RU = r"(?:\s*(?:,\s*)?(?i:кв\.?|квартира|этаж|подъезд)\s*\d{1,3})*"
+STREET_AR = r"(?:شارع|بشارع|وبشارع|الشارع|طريق|بطريق)"
+STREET_RU = r"(?i:ул\.?|улица|улице|улицу|пр\.|проспект|бульвар|шоссе|пер\.|переулок)"
+ADDRESS_AR = re.compile(
+    rf"(?<![{AR}])(?P<a>{STREET_AR}\s+{AR_WORD}(?:\s+{AR_WORD}){{0,3}}?\s*[,،]?\s+{NUM}{APT_AR})"
+)
+ADDRESS_RU = re.compile(
+    rf"(?<![А-Яа-яЁё])(?P<a>{STREET_RU}\s*{RU_WORD}(?:\s+{RU_WORD}){{0,3}}?\s*,?\s+"
+    rf"(?:(?i:д\.|дом)\s*)?{NUM}{APT_RU})"
+)
+# A part of a line that is only a street and a number: "حيفا، الجبل 12", "Хайфа, Герцля 10".
+ADDRESS_PART_AR_RU = re.compile(
+    rf"\s*(?P<a>(?P<w>{AR_WORD}|{RU_WORD})(?:\s+(?P<w2>{AR_WORD}|{RU_WORD}))?\s+{NUM}"
+    rf"(?:{APT_AR}|{APT_RU}))\s*[.!]?\s*"
+)
+# Words before a number that make it a time, a count or an age, not a house number.
+NOT_STREET_WORDS_AR_RU = {
+    "الساعه", "الساعة", "ساعه", "ساعة", "بعد", "قبل", "من", "الى", "إلى", "حوالي", "على", "ع",
+    "في", "بين", "بكرا", "بكره", "اليوم", "يوم", "عمري", "عمره", "رقم", "طابق", "شقة", "شقه",
+    "تلفون", "تلفوني", "جوال", "موبايل", "كود", "سعر", "بسعر", "ب", "لل", "عندي", "فيه",
+    "в", "во", "к", "до", "после", "около", "через", "с", "со", "на", "по", "за", "мне", "нам",
+    "уже", "лет", "года", "завтра", "сегодня", "телефон", "номер", "код", "цена", "стоит",
+    "этаж", "квартира", "кв", "дом", "примерно", "часов", "часа", "минут", "где-то",
+}  # fmt: skip
+
 NAME_HE = re.compile(
     rf"{B}(?:קוראים לי|שמי|השם שלי(?: הוא)?)\s+(?P<n>{HE_WORD})(?:\s+(?P<s>{HE_WORD}))?"
 )
@@ -118,6 +154,9 @@ NAME_HE_ANI = re.compile(
     rf"(?=\s*$|\s*[.,!?\-]|\s+(?:מ|ו|ו?אני|גר|גרה|יש|צריך|צריכה|רציתי|ורציתי|פונה)\S*)"
 )
 EN_SURNAME = r"(?:\s+(?P<s>[A-Z][a-z'’\-]+))?"
+NAME_AR = re.compile(rf"(?<![{AR}])(?:اسمي|إسمي)\s+(?P<n>{AR_WORD})")
+NAME_RU = re.compile(r"(?i:меня зовут|моё имя|мое имя)\s+(?P<n>[А-ЯЁа-яё][а-яё\-]+)"
+                     r"(?:\s+(?P<s>[А-ЯЁ][а-яё\-]+))?")  # fmt: skip
 NAME_EN = [
     re.compile(rf"\b(?i:my name is|my name's|name:)\s+(?P<n>[A-Za-z][a-z'’\-]+){EN_SURNAME}"),
     re.compile(rf"\b(?i:this is|i'?m|i am|it'?s)\s+(?P<n>[A-Z][a-z'’\-]+){EN_SURNAME}"),
@@ -125,8 +164,9 @@ NAME_EN = [
 # It ends "\s*(?:[.!]\s*)?$", not "\s*[.!]?\s*$": two stars around an optional stop try
 # every split of trailing spaces (quadratic in the run).
 SIGN_OFF = re.compile(
-    rf"(?:תודה(?: רבה)?|בתודה|(?i:thanks|thank you|regards|cheers|best))[,!.\s]+"
-    rf"(?P<n>{HE_WORD}|[A-Z][a-z'’\-]+)(?:\s+(?P<s>{HE_WORD}|[A-Z][a-z'’\-]+))?\s*(?:[.!]\s*)?$"
+    rf"(?:תודה(?: רבה)?|בתודה|شكرا|شكراً|(?i:thanks|thank you|regards|cheers|best|спасибо))"
+    rf"[,،!.\s]+(?P<n>{HE_WORD}|[A-Z][a-z'’\-]+|{AR_WORD}|[А-ЯЁ][а-яё\-]+)"
+    rf"(?:\s+(?P<s>{HE_WORD}|[A-Z][a-z'’\-]+|[А-ЯЁ][а-яё\-]+))?\s*(?:[.!]\s*)?$"
 )
 NOT_NAMES = {
     "צריך", "צריכה", "צריכים", "רוצה", "רוצים", "מחפש", "מחפשת", "גר", "גרה", "לא", "פה", "כאן",
@@ -143,6 +183,9 @@ NOT_NAMES = {
     "available", "new", "renting", "living", "moving", "pregnant", "alone", "outside", "inside",
     "sure", "fine", "good", "great", "ok", "okay", "advance", "guys", "all", "team", "you",
     "tomorrow", "today", "urgently", "emergency", "asap",
+    "كتير", "كثير", "جزيلا", "جزيلاً", "سلفا", "سلفاً", "مسبقا", "مسبقاً", "الك", "لك", "الكم",
+    "لكم", "بستنى", "مستني", "مستنيه", "بانتظار", "ردك", "يعطيك", "العافيه", "العافية", "حبيبي",
+    "اخي", "خيي", "جدا", "كمان", "هو", "هي", "ضروري", "مستعجل",
     *(day.lower() for day in WEEKDAYS_EN),
 }  # fmt: skip
 
@@ -154,6 +197,9 @@ def find_address(text: str) -> str:
         return _clean(m.group("a"))
     if m := ADDRESS_HE.search(text):
         return _clean(m.group("a"))
+    for pattern in (ADDRESS_AR, ADDRESS_RU):
+        if m := pattern.search(text):
+            return _clean(m.group("a"))
     for pattern in ADDRESS_EN:
         for m in pattern.finditer(text):
             words = m.group("n").split()
@@ -196,9 +242,19 @@ def _without_city(part: str):
 def _street_and_number(part: str) -> str:
     m = ADDRESS_PART.fullmatch(part)
     if m is None:
-        return ""
+        return _street_and_number_ar_ru(part)
     words = [w for w in (m.group("w"), m.group("w2")) if w]
     if len(words[0]) < 2 or any(w in NOT_STREETS or w in NOT_STREET_WORDS for w in words):
+        return ""
+    return "" if find_city(" ".join(words)) else _clean(m.group("a"))
+
+
+def _street_and_number_ar_ru(part: str) -> str:
+    m = ADDRESS_PART_AR_RU.fullmatch(part)
+    if m is None:
+        return ""
+    words = [w for w in (m.group("w"), m.group("w2")) if w]
+    if len(words[0]) < 3 or any(w.lower() in NOT_STREET_WORDS_AR_RU for w in words):
         return ""
     return "" if find_city(" ".join(words)) else _clean(m.group("a"))
 
@@ -218,7 +274,7 @@ def _labelled_address(text: str) -> str:
 
 
 def find_name(text: str) -> str:
-    for pattern in (NAME_HE, *NAME_EN, SIGN_OFF):
+    for pattern in (NAME_HE, *NAME_EN, NAME_AR, NAME_RU, SIGN_OFF):
         for m in pattern.finditer(text):
             first, last = m.group("n"), m.groupdict().get("s")
             if first.lower() in NOT_NAMES or find_city(first):
@@ -236,7 +292,10 @@ def find_name(text: str) -> str:
 GREETING = re.compile(
     rf"^(?:\s*(?:שלום(?: רב)?|היי|הי|הלו|אהלן|בוקר טוב|ערב טוב|צהריים טובים|ערב טוב לכולם)"
     rf"{E}[\s,!.:\-–]*|\s*(?i:hi|hello|hey|good (?:morning|afternoon|evening)|dear \w+)"
-    r"(?i:\s+(?:there|all|guys|team))?\b[\s,!.:\-–]*)+"
+    r"(?i:\s+(?:there|all|guys|team))?\b[\s,!.:\-–]*"
+    r"|\s*(?:السلام عليكم|مرحبا|مرحباً|مرحبتين|اهلا|أهلا|هاي|صباح الخير|مسا الخير|مساء الخير"
+    r"|(?i:здравствуйте|здрасте|привет|добрый день|доброе утро|добрый вечер|шалом))"
+    r"(?![\w])[\s,،!.:\-–]*)+"
 )
 FILLER = re.compile(
     r"^(?i:(?:i )?hope (?:you(?:'re| are) (?:well|good)|this is the right (?:place|number))|"

@@ -14,6 +14,7 @@ us about the job (a city, a trade, a time) is still read for those by the dispat
 
 import re
 
+from ai.offline_issue import fold_letters
 from ai.types import Intent
 
 HE = "\u05d0-\u05ea"
@@ -24,19 +25,27 @@ PHRASES = {
         "נציג", "נציגה", "בן אדם", "אדם אמיתי", "לדבר עם מישהו", "מנהל", "מישהו אמיתי",
         "human", "agent", "representative", "real person", "speak to someone", "talk to someone",
         "a person", "manager",
+        "بدي احكي مع حدا", "بدي احكي مع انسان", "موظف", "انسان حقيقي", "شخص حقيقي", "المدير",
+        "مدير", "خدمة الزبائن", "оператор", "живой человек", "менеджер", "с человеком",
+        "позовите человека",
     ],
     Intent.EARLIER: [
         "מוקדם יותר", "יותר מוקדם", "להקדים", "להקדים את", "תקדימו", "אפשר להקדים",
         "earlier", "sooner", "come earlier", "any earlier",
+        "ابكر", "أبكر", "بكير اكتر", "اقدم الموعد", "نقدم الموعد", "раньше", "пораньше",
     ],
     Intent.LATER: [
         "מאוחר יותר", "יותר מאוחר", "לדחות", "לאחר את", "תדחו", "אפשר לדחות",
         "come later", "a bit later", "later time", "postpone", "push it back",
+        "اتأخر شوي", "أجل الموعد", "اجل الموعد", "تأجيل", "بعدين شوي", "позже", "попозже",
+        "отложить",
     ],
     Intent.OTHER_DAY: [
         "יום אחר", "מועד אחר", "לשנות את המועד", "לשנות מועד", "לשנות את השעה", "תאריך אחר",
         "another day", "different day", "another time", "different time", "reschedule",
         "change the time", "change the date",
+        "يوم تاني", "يوم ثاني", "يوم آخر", "موعد تاني", "موعد آخر", "غير الموعد", "تغيير الموعد",
+        "نغير الموعد", "другой день", "другое время", "перенести", "изменить время",
     ],
     Intent.ETA: [
         "מתי הוא מגיע", "מתי הוא יגיע", "מתי היא מגיעה", "מתי מגיעים", "מתי תגיעו", "מתי יגיע",
@@ -48,11 +57,17 @@ PHRASES = {
         "what time is he", "what time will", "is he coming", "is she coming", "are you coming",
         "is anyone coming", "is someone coming", "when will someone", "any update", "any news",
         "האם הוא מגיע", "הוא מגיע?", "היא מגיעה?", "מישהו מגיע", "יש עדכון", "מה קורה עם",
+        "وين الفني", "وينه", "وين صار", "امتى جاي", "إمتى جاي", "متى جاي", "متى رح يجي",
+        "امتى رح يجي", "هو بالطريق", "بالطريق؟", "في حدا جاي", "когда он приедет",
+        "когда приедет", "когда будет мастер", "он в пути", "где мастер", "где он", "скоро будет",
     ],
     Intent.PRICE: [
         "כמה זה עולה", "כמה עולה", "כמה יעלה", "כמה זה יעלה", "מה המחיר", "מחיר", "מחירים",
         "מחירון", "כמה לוקח", "כמה גובה", "כמה גובים", "עלות", "הצעת מחיר",
         "how much", "price", "prices", "cost", "costs", "quote", "charge", "rates", "fee",
+        "قديش", "قديه", "كم السعر", "كم سعر", "بكم", "كم بكلف", "كم بتكلف", "سعر", "السعر",
+        "اسعار", "الأسعار", "تكلفة", "сколько стоит", "сколько будет стоить", "цена", "цены",
+        "стоимость", "прайс",
     ],
 }  # fmt: skip
 THANKS_WORDS = {
@@ -61,17 +76,24 @@ THANKS_WORDS = {
     "בוקר טוב", "יום טוב", "נהדר", "קיבלתי", "הבנתי", "ok", "okay", "k", "thanks",
     "thank you", "thx", "ty", "great", "cool", "perfect", "fine", "got it", "sounds good",
     "awesome", "nice", "good", "cheers", "👍", "🙏", "❤️", "😊", "👌", "✅",
+    "شكرا", "شكراً", "شكرا كتير", "مشكور", "يعطيك العافية", "الله يعطيك العافية", "تمام", "ماشي",
+    "اوكي", "منيح", "ممتاز", "تسلم", "спасибо", "спс", "ок", "хорошо", "отлично", "понял",
+    "поняла", "ладно", "супер", "договорились", "спасибо большое",
 }  # fmt: skip
+THANKS_WORDS = {fold_letters(word) for word in THANKS_WORDS}  # "شكراً" as the text is read
 _QUESTION_WORDS = re.compile(
     rf"(?:^|\s)[ו]?(?:מה|מתי|איך|למה|האם|איפה|כמה|מי)(?![{HE}])"
-    r"|\b(?:what|when|how|why|where|who|can|could|do|does|is|are|will|would)\b",
+    r"|\b(?:what|when|how|why|where|who|can|could|do|does|is|are|will|would)\b"
+    r"|(?<!\w)(?:شو|ايش|متى|امتى|كيف|ليش|وين|قديش|مين|هل|ممكن|بتقدر)(?!\w)"
+    r"|\b(?:что|когда|как|почему|где|сколько|кто|можно|ли|можете)\b",
     re.IGNORECASE,
 )
-_TRIM = re.compile(r"[\s!.,?🙏👍]+")
+_TRIM = re.compile(r"[\s!.,?،؟🙏👍]+")
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern:
-    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    folded = {fold_letters(p) for p in phrases}
+    alternatives = "|".join(re.escape(p) for p in sorted(folded, key=len, reverse=True))
     return re.compile(rf"(?<![{HE}\w]){_PREFIX}(?:{alternatives})(?![{HE}\w])", re.IGNORECASE)
 
 
@@ -80,7 +102,7 @@ PATTERNS = {intent: _phrase_pattern(phrases) for intent, phrases in PHRASES.item
 
 def is_thanks(text: str) -> bool:
     """Only thanks, okays and greetings (short), nothing else."""
-    words = " ".join(text.lower().split()).strip(" !.,")
+    words = " ".join(fold_letters(text).lower().split()).strip(" !.,،")
     if not words or len(words) > 40:
         return False
     if words in THANKS_WORDS:
@@ -90,7 +112,7 @@ def is_thanks(text: str) -> bool:
 
 
 def intent_of(text: str) -> str:
-    text = text or ""
+    text = fold_letters(text or "")
     for intent, pattern in PATTERNS.items():
         if pattern.search(text):
             return intent
