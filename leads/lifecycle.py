@@ -39,6 +39,7 @@ def transition(
     data: dict | None = None,
     match: dict | None = None,
     current: str | None = None,
+    also: list[LeadEvent] = (),
     **fields,
 ) -> bool:
     """Move a lead from one of `from_statuses` to `to_status`; False when it was not in
@@ -46,7 +47,9 @@ def transition(
 
     `match` adds conditions to the update (`{"pro_id": pro.pk}`: only while this pro
     still holds the lead); `fields` are set along with the status. `current`, the status
-    the caller last saw, is tried first (it is most likely the one that matches)."""
+    the caller last saw, is tried first (it is most likely the one that matches). `also`
+    are events that happened before this one and are not written yet: they are written
+    with it, in one insert, or on their own when the lead does not move."""
     illegal = [s for s in from_statuses if to_status not in TRANSITIONS[s]]
     if illegal:
         raise IllegalTransition(f"{illegal} → {to_status} is not a lead transition")
@@ -57,7 +60,7 @@ def transition(
             status=to_status, updated_at=timezone.now(), **fields
         )
         if moved == 1:
-            LeadEvent.objects.create(
+            event = LeadEvent(
                 lead_id=lead_id,
                 actor=actor,
                 actor_name=actor_name[:120],
@@ -67,7 +70,10 @@ def transition(
                 reason=reason,
                 data=data or {},
             )
+            LeadEvent.objects.bulk_create([*also, event])
             return True
+    if also:
+        LeadEvent.objects.bulk_create(also)
     return False
 
 

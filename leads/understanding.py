@@ -71,16 +71,25 @@ def summary_for_pro(reading: Dispatch) -> str:
 
 
 def apply_reading(
-    lead: Lead, reading: Dispatch, keep_time: bool = False, changes: dict | None = None
+    lead: Lead,
+    reading: Dispatch,
+    keep_time: bool = False,
+    changes: dict | None = None,
+    *,
+    also: dict | None = None,
+    write: bool = True,
 ) -> dict:
     """Write the reading onto the lead (`changes`: those of changes_for the caller has
-    already worked out), and the customer's name when the customer has none yet."""
+    already worked out; `also`: other fields written with them), and the customer's name
+    when the customer has none yet. `write=False` changes the lead in memory only, for a
+    caller that writes the changes with its own update."""
     if changes is None:
         changes = changes_for(lead, reading, keep_time)
-    if changes:
-        Lead.objects.filter(pk=lead.pk).update(**changes)
-        for field, value in changes.items():
-            setattr(lead, field, value)
+    fields = {**(also or {}), **changes}
+    if fields and write:
+        Lead.objects.filter(pk=lead.pk).update(**fields)
+    for field, value in fields.items():
+        setattr(lead, field, value)
     customer = lead.customer if Lead.customer.is_cached(lead) else None
     if reading.customer_name and not (customer and customer.name):
         name = reading.customer_name[:120]

@@ -18,6 +18,7 @@ Each handler is small and reads the turn; the wording is in fixi.texts.
 
 import dataclasses
 import datetime as dt
+import logging
 
 from django.utils import timezone
 
@@ -30,13 +31,15 @@ from fixi.models import BusinessSettings
 from leads import assignment, customer_actions, lifecycle, understanding
 from leads.conversation import corrections
 from leads.conversation.outcomes import CALL_TOPIC, FLOOD_TOPIC, Action, Outcome, lead_topic
-from leads.conversation.turn import Turn, current_lead, open_lead, read
-from leads.models import Actor, Lead, LeadStatus
+from leads.conversation.turn import Turn, current_lead, finish, open_lead, read
+from leads.models import Actor, Lead, LeadStatus, QuoteStatus
 from leads.pro_office import prices
 from messaging import notifications, outbox, turns
 from messaging.models import OutboundMessage, Subtype
 from pros import routing
 from scheduling import booking
+
+log = logging.getLogger(__name__)
 
 FLOOD_QUIET = dt.timedelta(seconds=15)  # a flood ends when the chat is this quiet
 HOLDING_SLOT = (LeadStatus.AWAITING_PRO, LeadStatus.BOOKED)
@@ -177,7 +180,13 @@ def slot_choice(turn: Turn) -> Outcome | None:
 
 def quote_answer(turn: Turn) -> Outcome | None:
     lead = current_lead(turn)
-    answer = prices.quote_choice(lead, turn.last) if lead else None
+    message = turn.last
+    # Only a quote waiting for its answer is answered by a typed word; a press or a reply
+    # to the quote's message answers it later too (prices.quote_choice).
+    maybe = lead is not None and (
+        lead.quote_status == QuoteStatus.SENT or message.button_id or message.quoted_message_id
+    )
+    answer = prices.quote_choice(lead, message) if maybe else None
     if answer is None:
         return None
     open_lead(turn)
@@ -190,9 +199,11 @@ def quote_answer(turn: Turn) -> Outcome | None:
 def question(turn: Turn) -> Outcome | None:
     """Questions answered as a person would; a turn that also brings details is answered
     first and then handled by the handlers below (one reply)."""
-    if current_lead(turn) is None and is_thanks(turn.text):
-        turn.send(texts.thanks_reply(turn.language))  # "thanks!" after a job opens nothing
-        return Outcome.ANSWERED
+    if current_lead(turn) is None:
+        if is_thanks(turn.text):
+            turn.send(texts.thanks_reply(turn.language))  # "thanks!" after a job opens nothing
+            return Outcome.ANSWERED
+        read(turn)  # nothing earlier to read it with: read before the lead is opened
     lead = open_lead(turn)
     reading = read(turn)
     intent = reading.intent
@@ -327,7 +338,7 @@ def detail_change(turn: Turn) -> Outcome | None:
     if fixed:  # "12, not 10" is the house number, whatever else looks like an address
         reading = dataclasses.replace(reading, address=fixed)
     changes = _differences(lead, understanding.changes_for(lead, reading, keep_time=True))
-    understanding.apply_reading(lead, reading, changes=changes)
+    understanding.apply_reading(lead, reading, changes=changes, also=turn.take_unwritten())
     told = []
     if "full_address" in changes or "city" in changes:
         told.append(texts.pro_address_changed(lead))
@@ -335,8 +346,10 @@ def detail_change(turn: Turn) -> Outcome | None:
     if turn.only_edits and not changes and not new_start:
         return Outcome.EDITED  # a typo fixed: nothing to tell anyone
     extra = [m for m in turn.words if m.text or m.stored_media]
+    files = []
     if not changes and not new_start and extra and reading.intent != Intent.THANKS:
-        told.append(texts.pro_customer_added(lead, turn.text, [m.stored_media for m in extra]))
+        files = texts.forwarded_files([m.stored_media for m in extra])
+        told.append(texts.pro_customer_added(lead, turn.text, files))
         turn.say(texts.passed_to_pro(lead.pro, lead.language))
     if changes or told:
         lifecycle.note(
@@ -349,6 +362,9 @@ def detail_change(turn: Turn) -> Outcome | None:
         )
     for text in told:
         outbox.queue_text(lead.pro.chat_id, text, topic=lead_topic(lead.pk))
+    if files:  # after the message that says they follow, each file once
+        caption = texts.pro_file_caption(lead)
+        outbox.queue_files(lead.pro.chat_id, files, caption, topic=lead_topic(lead.pk))
     if new_start:
         return _move_to(turn, new_start)
     turn.send()
@@ -388,7 +404,9 @@ def describe(turn: Turn) -> Outcome:
     changes = _differences(lead, understanding.changes_for(lead, reading, keep_time=keep_time))
     if turn.only_edits and not changes:
         return Outcome.EDITED  # a typo fixed: nothing new to answer
-    understanding.apply_reading(lead, reading, changes=changes)
+    # The reading and the record go with the move to contacted, when the lead moves.
+    fields = {**turn.take_unwritten(), **changes}
+    understanding.apply_reading(lead, reading, changes=changes, write=False)
     missing = understanding.missing_fields(lead)
     if lead.status == LeadStatus.NEW and lifecycle.transition(
         lead.pk,
@@ -398,8 +416,12 @@ def describe(turn: Turn) -> Outcome:
         action=Action.REPLIED,
         reason=f"asked for {missing[0]}" if missing else "all details received",
         data={"source": reading.source, "missing": missing},
+        also=turn.take_events(),
+        **fields,
     ):
         lead.status = LeadStatus.CONTACTED
+    elif fields:
+        Lead.objects.filter(pk=lead.pk).update(**fields)
     if turn.created:
         turn.replies.insert(0, texts.received(lead.language, turn.customer.first_name))
     if lead.urgent and not was_urgent:  # safety first, before anything else is said
@@ -485,6 +507,21 @@ HANDLERS = [
 
 
 def handle(turn: Turn) -> Outcome:
+    """The first handler's answer; what the turn worked out and has not written yet is
+    written when it ends, however it ends."""
+    try:
+        outcome = _first_answer(turn)
+    except Exception:
+        try:
+            finish(turn)
+        except Exception:  # the turn's own error is the one to report
+            log.exception("what the failed turn worked out was not written")
+        raise
+    finish(turn)
+    return outcome
+
+
+def _first_answer(turn: Turn) -> Outcome:
     for handler in HANDLERS:
         outcome = handler(turn)
         if outcome is not None:

@@ -16,7 +16,7 @@ from leads import pro_conversation
 from leads.conversation import handlers
 from leads.conversation import turn as turns_of_leads
 from leads.conversation.outcomes import Outcome
-from leads.customers import customer_for_chat
+from leads.customers import customer_of_chat
 from messaging import greenapi, inbox, turns
 from messaging.models import InboundMessage, MessageKind, ProcessingState, Subtype
 from pros.models import Pro
@@ -133,6 +133,6 @@ def _is_conversation(message: InboundMessage) -> bool:
 def _answer(chat_id, pro, messages, now) -> str:
     if pro is not None:  # a pro's turn is one message: each answer counts on its own
         return pro_conversation.handle(messages[0], pro, now=now)
-    customer = customer_for_chat(chat_id, messages[-1].sender_name)
-    turn = turns_of_leads.begin(chat_id, customer, messages, now)
+    customer, new = customer_of_chat(chat_id, messages[-1].sender_name)
+    turn = turns_of_leads.begin(chat_id, customer, messages, now, new_customer=new)
     return handlers.handle(turn)

@@ -55,6 +55,10 @@ class Turn:
     lead_read: bool = False  # the customer's leads were read in this turn
     last_sequence: int = 0  # the customer's latest lead number at that read
     window: list[InboundMessage] | None = None  # the conversation as last derived
+    # Lead fields and audit events worked out in this turn and not written yet: they go
+    # with the lead's next write in the turn (a transition), else when the turn ends.
+    unwritten: dict = field(default_factory=dict)
+    unsaved_events: list[LeadEvent] = field(default_factory=list)
     # Every message was on the lead already: a worker died while handling this turn, and
     # the broker gave it to this one. What was done stays done; nothing is told twice.
     replayed: bool = False
@@ -88,6 +92,14 @@ class Turn:
         said, self.replies = self.replies, []
         return said
 
+    def take_unwritten(self) -> dict:
+        fields, self.unwritten = self.unwritten, {}
+        return fields
+
+    def take_events(self) -> list[LeadEvent]:
+        events, self.unsaved_events = self.unsaved_events, []
+        return events
+
     def send(self, text: str = "") -> None:
         """One message to the customer: what was collected, then `text`."""
         parts = [*self.take_replies(), text]
@@ -105,16 +117,23 @@ def clipped(text: str) -> str:
     return f"{text[:half]}\n…\n{text[-half:]}"
 
 
-def begin(chat_id: str, customer: Customer, messages: list[InboundMessage], now) -> Turn:
+def begin(
+    chat_id: str,
+    customer: Customer,
+    messages: list[InboundMessage],
+    now,
+    new_customer: bool = False,
+) -> Turn:
     """The turn, in the language its words are written in. The customer's language follows
     what they write, so a turn with no letters ("2", "5", "👍") is answered in the language
-    they wrote last."""
+    they wrote last. A customer created by this turn has no lead to look for."""
     text = "\n".join(m.text for m in messages if m.text)[-LONG_MESSAGE_CHARS:]
     written = language_of(text)
     if written and written != customer.language:
         Customer.objects.filter(pk=customer.pk).update(language=written)
         customer.language = written
-    return Turn(chat_id, customer, messages, now, written or customer.language)
+    language = written or customer.language
+    return Turn(chat_id, customer, messages, now, language, lead_read=new_customer)
 
 
 def current_lead(turn: Turn) -> Lead | None:
@@ -141,13 +160,18 @@ def _open_and_last(customer: Customer) -> tuple[Lead | None, int]:
 
 def open_lead(turn: Turn) -> Lead:
     if current_lead(turn) is None:
-        turn.lead, turn.created = open_lead_for(turn.customer, turn.language, turn.last_sequence)
+        turn.lead, turn.created = open_lead_for(
+            turn.customer, turn.language, turn.last_sequence, events=turn.unsaved_events
+        )
     attach(turn)
     return turn.lead
 
 
 def open_lead_for(
-    customer: Customer, language: str, last_sequence: int | None = None
+    customer: Customer,
+    language: str,
+    last_sequence: int | None = None,
+    events: list[LeadEvent] | None = None,
 ) -> tuple[Lead, bool]:
     """The customer's one open lead, or a new one when none is open.
 
@@ -156,6 +180,8 @@ def open_lead_for(
     Numbers are taken in order with none skipped, so a lead opened after the read that
     found none open (and `last_sequence` the latest) took the number this worker takes,
     and the insert fails: the caller's own read, when it has one, is as good as a new one.
+    The "created" event is written at once, or added to `events` for the caller to write
+    with its next one.
     """
     for _attempt in range(OPEN_ATTEMPTS):
         if last_sequence is None:
@@ -166,7 +192,7 @@ def open_lead_for(
         if lead is None:
             last_sequence = None  # another worker opened one a moment ago: take theirs
             continue
-        LeadEvent.objects.create(
+        created = LeadEvent(
             lead=lead,
             actor=Actor.CUSTOMER,
             actor_name=customer.name,
@@ -174,6 +200,10 @@ def open_lead_for(
             to_status=LeadStatus.NEW,
             reason="first message from the customer",
         )
+        if events is None:
+            created.save()
+        else:
+            events.append(created)
         return lead, True
     raise RuntimeError(f"customer {customer.pk}: leads kept changing while one was opened")
 
@@ -197,8 +227,12 @@ def conversation(lead: Lead, chars: int = WINDOW_CHARS) -> list[InboundMessage]:
         .order_by("-sent_at", "-created_at")
         .only("text", "kind", "stored_media", "sent_at", "created_at")
     )
+    return _window(rows[:WINDOW_MESSAGES], chars)
+
+
+def _window(newest_first, chars: int = WINDOW_CHARS) -> list[InboundMessage]:
     window, used = [], 0
-    for row in rows[:WINDOW_MESSAGES]:
+    for row in newest_first:
         window.append(row)
         used += len(clipped(row.text))
         if used >= chars:
@@ -206,31 +240,58 @@ def conversation(lead: Lead, chars: int = WINDOW_CHARS) -> list[InboundMessage]:
     return window[::-1]
 
 
+def _newest_first(message: InboundMessage) -> tuple:
+    # conversation()'s order: the provider's time, newest first, messages without one
+    # after them (a database sorts NULL below any time), ties by arrival.
+    return (message.sent_at is not None, message.sent_at or message.created_at, message.created_at)
+
+
 def refresh_record(turn: Turn) -> None:
-    """The lead's description and files, derived from its messages. The files are read
-    again only when the turn brings some: the lead's list is current otherwise."""
+    """The lead's description and files, derived from its messages (written with the
+    lead's next write in the turn). The files are read again only when the turn brings
+    some: the lead's list is current otherwise. A lead this turn opened holds this turn's
+    messages only, so its record is derived from them without a read."""
     lead = turn.lead
-    turn.window = conversation(lead)
+    if turn.created:
+        words = [m for m in turn.messages if m.kind in WORD_KINDS and m.subtype != Subtype.EDIT]
+        turn.window = _window(sorted(words, key=_newest_first, reverse=True))
+    else:
+        turn.window = conversation(lead)
     description = "\n".join(clipped(row.text) for row in turn.window if row.text)
     media = lead.media
-    if any(m.kind in MEDIA_KINDS for m in turn.messages):
+    if turn.created:
+        arrived = sorted(turn.messages, key=lambda m: m.created_at)
+        media = [m.stored_media for m in arrived if m.stored_media]
+    elif any(m.kind in MEDIA_KINDS for m in turn.messages):
         files = InboundMessage.objects.filter(topic=lead_topic(lead.pk)).exclude(stored_media={})
         media = [row.stored_media for row in files.order_by("created_at").only("stored_media")]
-    Lead.objects.filter(pk=lead.pk).update(
-        description=description, media=media, last_customer_message_at=turn.now
-    )
-    lead.description, lead.media, lead.last_customer_message_at = description, media, turn.now
+    record = {"description": description, "media": media, "last_customer_message_at": turn.now}
+    for name, value in record.items():
+        setattr(lead, name, value)
+    turn.unwritten.update(record)
+
+
+def finish(turn: Turn) -> None:
+    """Write what the turn worked out and has not written yet."""
+    fields, events = turn.take_unwritten(), turn.take_events()
+    if fields and turn.lead is not None:
+        Lead.objects.filter(pk=turn.lead.pk).update(**fields)
+    if events:
+        LeadEvent.objects.bulk_create(events)
 
 
 def read(turn: Turn) -> Dispatch:
     """The dispatcher's reading of the turn (once): its words and files, with the earlier
-    conversation as context."""
+    conversation as context. A turn with no lead yet has no earlier conversation: it is
+    read before its lead is opened, so the lead's first write carries what it says."""
     if turn.reading is None:
         media = [item for m in turn.words if (item := _media_for_ai(m))]
-        if turn.window is None or any(m.kind in MEDIA_KINDS for m in turn.words):
+        if turn.lead is not None and (
+            turn.window is None or any(m.kind in MEDIA_KINDS for m in turn.words)
+        ):
             refresh_record(turn)  # now with the files just kept
         words = {w.pk for w in turn.words}
-        earlier = [m for m in turn.window if m.pk not in words]
+        earlier = [m for m in turn.window or () if m.pk not in words]
         context = "\n".join(clipped(m.text) for m in earlier if m.text)
         turn.reading = dispatcher.dispatch(turn.text, media=media, now=turn.now, context=context)
     return turn.reading
