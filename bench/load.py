@@ -416,13 +416,17 @@ def _lost(accepted: set[str]) -> tuple[int, dict]:
 
 
 def _processed_twice(kill: dict) -> tuple[int, dict]:
-    from messaging.models import InboundMessage, OutboundMessage
+    from messaging.models import InboundMessage, OutboundKind, OutboundMessage
 
     in_flight = kill.get("in_flight", set())
     claimed = InboundMessage.objects.filter(attempts__gt=1).values_list("pk", "attempts", "error")
     again = [(pk, n, error) for pk, n, error in claimed if n > 1 + (pk in in_flight)]
+    # The job offer is the button message of the lead's offer topic (the customer's files
+    # follow it under the same topic).
     offers = Counter(
-        OutboundMessage.objects.filter(topic__startswith="offer:").values_list("topic", "chat_id")
+        OutboundMessage.objects.filter(
+            topic__startswith="offer:", kind=OutboundKind.BUTTONS
+        ).values_list("topic", "chat_id")
     )
     asked_twice = sum(n - 1 for n in offers.values() if n > 1)
     return len(again) + asked_twice, {

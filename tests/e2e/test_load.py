@@ -21,7 +21,13 @@ from django.utils import timezone
 
 from bench.load import INVARIANTS, invariants
 from leads.models import Actor, LeadEvent, LeadStatus
-from messaging.models import InboundMessage, OutboundMessage, OutboundStatus, ProcessingState
+from messaging.models import (
+    InboundMessage,
+    OutboundKind,
+    OutboundMessage,
+    OutboundStatus,
+    ProcessingState,
+)
 from tests.e2e.conftest import ROOT, require_e2e_lane
 from tests.factories import InboundMessageFactory, LeadFactory, ProFactory, SlotFactory
 
@@ -99,8 +105,23 @@ def booked():
         provider_message_id="LOAD1", chat_id=CUSTOMER, state=ProcessingState.DONE, attempts=1
     )
     OutboundMessage.objects.create(chat_id=CUSTOMER, text="hi", status=OutboundStatus.SENT)
+    offer = f"offer:{lead.pk}"
     OutboundMessage.objects.create(
-        chat_id=pro.chat_id, text="job?", topic=f"offer:{lead.pk}", status=OutboundStatus.SENT
+        chat_id=pro.chat_id,
+        kind=OutboundKind.BUTTONS,
+        text="job?",
+        buttons=[{"id": f"approve:{lead.pk}", "text": "אשר"}],
+        topic=offer,
+        status=OutboundStatus.SENT,
+    )
+    # The customer's photo follows the offer, under its topic.
+    OutboundMessage.objects.create(
+        chat_id=pro.chat_id,
+        kind=OutboundKind.FILE,
+        text="photo",
+        file_url="https://example.com/a.jpg",
+        topic=offer,
+        status=OutboundStatus.SENT,
     )
     return lead
 
@@ -110,7 +131,7 @@ ALL_SENT = [(CUSTOMER, "hi")]
 
 @pytest.mark.django_db
 def test_a_consistent_business_breaks_no_invariant(booked):
-    received = [*ALL_SENT, (booked.pro.chat_id, "job?")]
+    received = [*ALL_SENT, (booked.pro.chat_id, "job?"), (booked.pro.chat_id, "photo")]
     assert checked(["LOAD1"], received=received) == dict.fromkeys(INVARIANTS, 0)
 
 
@@ -136,7 +157,11 @@ def test_a_second_claim_is_processing_twice_unless_the_killed_worker_held_the_fi
 @pytest.mark.django_db
 def test_a_pro_asked_twice_about_one_lead_is_processing_twice(booked):
     OutboundMessage.objects.create(
-        chat_id=booked.pro.chat_id, text="job?", topic=f"offer:{booked.pk}"
+        chat_id=booked.pro.chat_id,
+        kind=OutboundKind.BUTTONS,
+        text="job?",
+        buttons=[{"id": f"approve:{booked.pk}", "text": "אשר"}],
+        topic=f"offer:{booked.pk}",
     )
 
     assert checked(["LOAD1"], received=ALL_SENT)["processed_twice"] == 1
