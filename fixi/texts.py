@@ -43,7 +43,8 @@ CUSTOMER_LANGUAGES = (HEBREW, ENGLISH, ARABIC, RUSSIAN)
 RIGHT_TO_LEFT = (HEBREW, ARABIC)
 SIGNATURE = "Fixi Support"
 MAX_PRICE_LINES = 5
-MAX_MEDIA_LINKS = 3
+# The customer's files a pro is sent, each as a WhatsApp message after the text about them.
+MAX_FORWARDED_FILES = 10
 CUSTOMER_WORDS_CHARS = 300  # a non-Hebrew customer's own words in a pro's message
 
 RLM = "\u200f"  # RIGHT-TO-LEFT MARK
@@ -200,8 +201,23 @@ def _place(lead) -> dict:
     }
 
 
-def _links(files: list[dict]) -> str:
-    return " ".join([item["url"] for item in files if item and item.get("url")][:MAX_MEDIA_LINKS])
+def forwarded_files(files: list[dict]) -> list[dict]:
+    """The files (as the media store keeps them) a pro is sent after a message about a job,
+    at most MAX_FORWARDED_FILES; the message says how many follow, never where they are
+    kept (a local path is no link on WhatsApp)."""
+    return [item for item in files or [] if item and item.get("url")][:MAX_FORWARDED_FILES]
+
+
+def _files_follow(files: list[dict]) -> str:
+    count = len(forwarded_files(files))
+    if not count:
+        return ""
+    return npgettext(
+        "to a pro",
+        "📎 %(count)s photo or file from the customer follows in the next message.",
+        "📎 %(count)s photos or files from the customer follow in the next messages.",
+        count,
+    ) % {"count": count}
 
 
 def _clip(text: str, limit: int) -> str:
@@ -401,9 +417,9 @@ def pro_job_offer(lead, slot_start) -> str:
             pgettext("to a pro", "In the customer's words (%(language)s): %(words)s")
             % {"language": _language_name(lead), "words": words}
         )
-    links = _links(lead.media)
-    if links:
-        lines.append(pgettext("to a pro", "Photos/files: %(links)s") % {"links": links})
+    files = _files_follow(lead.media)
+    if files:
+        lines.append(files)
     lines.append("")
     lines.append(pgettext("to a pro", "Approve the job?"))
     return "\n".join(lines)
@@ -569,10 +585,20 @@ def pro_customer_added(lead, text: str, files: list[dict]) -> str:
     lines = [head % {**_place(lead), "name": name, "language": _language_name(lead)}]
     if text.strip():
         lines.append(text.strip()[:500])
-    links = _links(files)
-    if links:
-        lines.append(pgettext("to a pro", "Files: %(links)s") % {"links": links})
+    follow = _files_follow(files)
+    if follow:
+        lines.append(follow)
     return "\n".join(lines)
+
+
+@_in_hebrew
+def pro_file_caption(lead) -> str:
+    """Under a customer's photo or video sent to the pro: whose and which job it is."""
+    name = lead.customer.first_name or pgettext("to a pro", "the customer")
+    return pgettext("to a pro", "📎 From %(name)s (%(address)s, %(city)s)") % {
+        **_place(lead),
+        "name": name,
+    }
 
 
 # --- to the pro: the office on WhatsApp (Hebrew) ----------------------------------------------

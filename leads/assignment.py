@@ -281,10 +281,17 @@ def _drop_claimed_slot(lead, pro, slot) -> None:
 
 
 def notify_pro(lead: Lead, pro: Pro, slot: Slot):
+    """The job offer with its buttons, then the customer's photos and files, each sent to
+    the pro once (a local file is no link on WhatsApp)."""
     buttons = [(f"{key}:{lead.pk}", label) for key, label in texts.pro_buttons()]
-    return outbox.queue_buttons(
+    offer = outbox.queue_buttons(
         pro.chat_id, texts.pro_job_offer(lead, slot.start), buttons, topic=offer_topic(lead.pk)
     )
+    files = texts.forwarded_files(lead.media)
+    if files:
+        caption = texts.pro_file_caption(lead)
+        outbox.queue_files(pro.chat_id, files, caption, topic=offer_topic(lead.pk))
+    return offer
 
 
 def _unassigned(lead, reason, actor, actor_name) -> Assignment:

@@ -1,8 +1,9 @@
 """Green API client: the only module in Fixi that speaks HTTP to Green API.
 
 Each call builds `{GREEN_API_URL}/waInstance{GREEN_API_ID}/{method}/{GREEN_API_TOKEN}` from
-settings at call time, uses explicit (connect, read) timeouts, logs one line with the
-method, HTTP status and duration, and turns every failure into a `GreenApiError` that
+settings at call time (an upload goes to GREEN_API_MEDIA_URL instead), uses explicit
+(connect, read) timeouts, logs one line with the method, HTTP status and duration, and
+turns every failure into a `GreenApiError` that
 says whether trying again can help and whether the request may have taken effect anyway.
 Nothing here retries: Green API has no idempotency key, so a retried send may deliver
 twice, and only the caller knows what it recorded. `last_outgoing_messages` reads the
@@ -32,9 +33,13 @@ CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 10.0
 # Between two chunks of a media download, not for the whole file.
 MEDIA_READ_TIMEOUT = 30.0
+# Green API answers an upload once it holds the whole file.
+UPLOAD_READ_TIMEOUT = 60.0
 MEDIA_CHUNK_BYTES = 64 * 1024
 
 MAX_MESSAGE_CHARS = 20_000
+MAX_CAPTION_CHARS = 20_000
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # Green API's limit for a file sent
 MAX_BUTTONS = 3
 MAX_BUTTON_TEXT_CHARS = 25
 
@@ -139,14 +144,41 @@ def send_interactive_buttons_reply(
 
 def send_file_by_url(chat_id: str, url: str, file_name: str, caption: str = "") -> str:
     """Send a file that Green API fetches from `url`; returns idMessage."""
-    stem, _, extension = file_name.rpartition(".")
-    if not stem or not extension:
-        # WhatsApp picks the file type from the extension.
-        raise ValueError(f"file name {file_name!r} needs an extension")
+    _check_file(file_name, caption)
     payload = {"chatId": chat_id, "urlFile": url, "fileName": file_name}
     if caption:
         payload["caption"] = caption
     return _id_message(_call("sendFileByUrl", payload))
+
+
+def send_file_by_upload(
+    chat_id: str, content: bytes, file_name: str, caption: str = "", mime_type: str = ""
+) -> str:
+    """Send a file by uploading its bytes (a form post to the media host), for a file no
+    one outside can fetch; returns idMessage. Green API keeps the upload for 15 days and
+    shows a caption under images and videos only."""
+    _check_file(file_name, caption)
+    if not content:
+        raise ValueError(f"file {file_name!r} is empty")
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ValueError(
+            f"file {file_name!r} is {len(content)} bytes; Green API accepts at most "
+            f"{MAX_UPLOAD_BYTES}"
+        )
+    fields = {"chatId": chat_id, "fileName": file_name}
+    if caption:
+        fields["caption"] = caption
+    upload = {"file": (file_name, content, mime_type or "application/octet-stream")}
+    status, data = _request(
+        "sendFileByUpload",
+        fields,
+        host=settings.GREEN_API_MEDIA_URL,
+        files=upload,
+        read_timeout=UPLOAD_READ_TIMEOUT,
+    )
+    if not isinstance(data, dict):
+        raise GreenApiError("unexpected response: not a JSON object", status=status)
+    return _id_message(data)
 
 
 def download_file(chat_id: str, message_id: str) -> str:
@@ -210,6 +242,17 @@ def fetch_media(url: str, max_bytes: int) -> tuple[bytes, str]:
 # --- Plumbing ---------------------------------------------------------------------------
 
 
+def _check_file(file_name: str, caption: str) -> None:
+    stem, _, extension = file_name.rpartition(".")
+    if not stem or not extension:
+        # WhatsApp picks the file type from the extension.
+        raise ValueError(f"file name {file_name!r} needs an extension")
+    if len(caption) > MAX_CAPTION_CHARS:
+        raise ValueError(
+            f"caption is {len(caption)} characters; Green API accepts at most {MAX_CAPTION_CHARS}"
+        )
+
+
 def _check_buttons(buttons: list[tuple[str, str]]) -> None:
     if not buttons:
         raise ValueError("a button message needs at least one button")
@@ -233,28 +276,39 @@ def _call(method: str, payload: dict | None = None) -> dict:
     return data
 
 
-def _request(method: str, payload: dict | None = None, params: dict | None = None):
+def _request(
+    method: str,
+    payload: dict | None = None,
+    params: dict | None = None,
+    *,
+    host: str = "",
+    files: dict | None = None,
+    read_timeout: float | None = None,
+):
     """POST payload (GET when there is none) to a method; returns the HTTP status and the
-    decoded JSON answer (None for a body that is not JSON)."""
+    decoded JSON answer (None for a body that is not JSON). With `files` the payload's
+    fields and the files go as a form (multipart/form-data), else the payload as JSON."""
     if not is_configured():
         raise GreenApiError("Green API is not configured (GREEN_API_ID, GREEN_API_TOKEN)")
     url = (
-        f"{settings.GREEN_API_URL.rstrip('/')}/waInstance{settings.GREEN_API_ID}"
+        f"{(host or settings.GREEN_API_URL).rstrip('/')}/waInstance{settings.GREEN_API_ID}"
         f"/{method}/{settings.GREEN_API_TOKEN}"
     )
+    read_timeout = read_timeout or READ_TIMEOUT
+    body = {"data": payload, "files": files} if files else {"json": payload}
     started = time.monotonic()
     response, error = None, None
     try:
         response = _session.request(
             "GET" if payload is None else "POST",
             url,
-            json=payload,
             params=params,
-            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            timeout=(CONNECT_TIMEOUT, read_timeout),
             allow_redirects=False,
+            **body,
         )
     except requests.RequestException as exc:
-        error = _transport_error(exc, READ_TIMEOUT)
+        error = _transport_error(exc, read_timeout)
     if response is not None and not 200 <= response.status_code < 300:
         error = _status_error(response)
     _log_call(method, response.status_code if response is not None else None, error, started)

@@ -23,17 +23,28 @@ message can take up to 2 minutes to show. Green API answers the journal once a s
 per instance, so one read settles every unconfirmed row at once, a lease keeps workers
 from reading it more often, and a 429 from it uses up no attempt.
 
+A file row whose link is public (Cloudinary's https links) is sent by that link
+(sendFileByUrl); one kept on local disk (MEDIA_URL + its name), which nobody outside can
+fetch, is uploaded (sendFileByUpload). Files forwarded to a chat (`queue_files`) are
+queued once per chat and file however often that is asked: the row's id is derived from
+both, so a second insert is refused by the primary key.
+
 Without Green API credentials the simulator transport stands in: the row is marked sent
 with a local id and the simulator page shows it.
 """
 
 import logging
+import mimetypes
 import random
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
 
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
 from django.db.models import F, Min, Q
 from django.db.transaction import on_commit
 from django.utils import timezone
@@ -68,6 +79,8 @@ STATUS_RANK = {
     OutboundStatus.READ: 3,
 }
 PROVIDER_FAILURES = {"failed", "noAccount", "notInGroup", "yellowCard"}
+# Ids of forwarded files: one row per chat and file (uuid5 of both in this namespace).
+FORWARD_NAMESPACE = uuid.UUID("5b0e3f63-8a43-4bd5-9c57-0f3c3e0a9d21")
 
 
 def queue_text(chat_id: str, text: str, topic: str = "") -> OutboundMessage:
@@ -98,6 +111,45 @@ def queue_file(chat_id: str, url: str, file_name: str, caption: str = "", topic:
         file_name=file_name,
         topic=topic,
     )
+
+
+def queue_files(chat_id: str, files: list[dict], caption: str = "", topic: str = "") -> list:
+    """Forward files as the media store keeps them ({url, mime_type, ...}) to a chat, one
+    message each, after what was queued for it before; returns the rows queued now.
+
+    Each file goes to a chat once: its row's id comes from the chat and the file's link,
+    so asking again (a task run twice, a retried turn) finds the row and queues nothing."""
+    queued = []
+    for item in files:
+        url = (item or {}).get("url")
+        if not url:
+            continue
+        row, created = OutboundMessage.objects.get_or_create(
+            pk=uuid.uuid5(FORWARD_NAMESPACE, f"{chat_id}\n{url}"),
+            defaults={
+                "chat_id": chat_id,
+                "kind": OutboundKind.FILE,
+                "text": caption,
+                "file_url": url,
+                "file_name": _file_name(url, item.get("mime_type", "")),
+                "topic": topic,
+            },
+        )
+        if created:
+            enqueue(row.pk)
+            queued.append(row)
+    return queued
+
+
+def _file_name(url: str, mime_type: str) -> str:
+    """The name WhatsApp shows: the stored file's own, with an extension (WhatsApp picks
+    the file's type from it)."""
+    name = PurePosixPath(unquote(urlsplit(url).path)).name or "file"
+    if "." in name.strip("."):
+        return name
+    if mime_type.startswith("audio/ogg"):
+        return f"{name}.ogg"  # a voice note: guess_extension says .oga, WhatsApp wants .ogg
+    return f"{name}{mimetypes.guess_extension(mime_type) or '.bin'}"
 
 
 def _queue(**fields) -> OutboundMessage:
@@ -368,8 +420,36 @@ def _transmit(row: OutboundMessage) -> str:
         buttons = [(b["id"], b["text"]) for b in row.buttons]
         return greenapi.send_interactive_buttons_reply(row.chat_id, row.text, buttons)
     if row.kind == OutboundKind.FILE:
-        return greenapi.send_file_by_url(row.chat_id, row.file_url, row.file_name, row.text)
+        return _transmit_file(row)
     return greenapi.send_message(row.chat_id, row.text)
+
+
+def _transmit_file(row: OutboundMessage) -> str:
+    """By its link when anyone can fetch it, else by uploading the file kept on disk."""
+    if urlsplit(row.file_url).scheme in ("http", "https"):
+        return greenapi.send_file_by_url(row.chat_id, row.file_url, row.file_name, row.text)
+    name = local_media_name(row.file_url)
+    if name is None:
+        raise ValueError(f"file link {row.file_url!r} is neither public nor a kept file")
+    try:
+        with default_storage.open(name, "rb") as file:
+            content = file.read()
+    except FileNotFoundError:
+        raise ValueError(f"file {name!r} is no longer kept on local disk") from None
+    except SuspiciousFileOperation:
+        raise ValueError(f"file {name!r} is outside the media folder") from None
+    mime_type = mimetypes.guess_type(row.file_name)[0] or ""
+    return greenapi.send_file_by_upload(row.chat_id, content, row.file_name, row.text, mime_type)
+
+
+def local_media_name(url: str) -> str | None:
+    """The storage name of a file kept on local disk, from its link (MEDIA_URL + name);
+    None for any other link. A name that leads out of MEDIA_ROOT is refused by the
+    storage when it is opened (SuspiciousFileOperation)."""
+    base = default_storage.base_url
+    if not url or urlsplit(url).scheme or urlsplit(url).netloc or not url.startswith(base):
+        return None
+    return unquote(url[len(base) :]) or None
 
 
 def apply_provider_status(provider_message_id: str, status: str, description: str = "") -> bool:

@@ -14,6 +14,12 @@ or `with FakeGreenApi() as fake:` outside pytest. It answers as
 403 for a wrong instance id (the common errors), 403 for the deprecated button methods,
 `downloadUrl`s that point at its own `/media/<name>`.
 
+`sendFileByUpload` takes a form (multipart/form-data) with chatId, file, fileName and
+caption, as Green API documents it for its media host, and answers `idMessage` and
+`urlFile` (a link to the upload, which the fake then serves at `/media/<name>`); what was
+uploaded is kept in `.uploads` by idMessage (chatId, fileName, caption, content,
+content_type). A body that is not such a form is a 400, as is a file over 100 MB.
+
 Every send it accepts goes into `.journal`, which `lastOutgoingMessages` serves as the
 vendor documents it: entries carry type, idMessage, timestamp (the time of the *last
 action* on the message: a status change moves it), statusMessage, typeMessage, chatId,
@@ -39,6 +45,8 @@ accepting anything. The documented error bodies are helpers below: `starting_bod
 `wait_until_idle` waits for requests still being handled (a delayed send).
 """
 
+import email.parser
+import email.policy
 import json
 import re
 import secrets
@@ -62,7 +70,9 @@ SEND_METHODS = {
     "sendInteractiveButtonsReply",
     "sendInteractiveButtons",
     "sendFileByUrl",
+    "sendFileByUpload",
 }
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 JOURNAL_DEFAULT_MINUTES = 24 * 60
 # The documentation: "The appearance of messages in the journal may take up to 2 minutes."
 JOURNAL_DELAY_SECONDS = 120.0
@@ -201,6 +211,9 @@ class FakeGreenApi(LoopbackFake):
         self.files: dict[str, str] = {}
         # idMessages of incoming files WhatsApp no longer keeps (downloadFile answers 500).
         self.expired_files: set[str] = set()
+        # idMessage -> what sendFileByUpload received: chatId, fileName, caption, content,
+        # content_type.
+        self.uploads: dict[str, dict] = {}
         # Every accepted send, oldest first, in the journal's shape (see the module's
         # docstring); lastOutgoingMessages serves those older than journal_delay.
         self.journal: list[dict] = []
@@ -319,6 +332,7 @@ class FakeGreenApi(LoopbackFake):
             "sendInteractiveButtonsReply": self._send_buttons,
             "sendInteractiveButtons": lambda b: self._send_buttons(b, "interactiveButtons"),
             "sendFileByUrl": self._send_file_by_url,
+            "sendFileByUpload": self._send_file_by_upload,
             "downloadFile": self._download_file,
             "getStateInstance": self._get_state_instance,
             "lastOutgoingMessages": lambda _body: self._last_outgoing_messages(query),
@@ -400,6 +414,36 @@ class FakeGreenApi(LoopbackFake):
         }
         return self._sent(body, entry)
 
+    def _send_file_by_upload(self, body: dict) -> tuple[int, dict]:
+        upload = body.get("file")
+        if not isinstance(upload, _Upload):
+            return 400, error_body(400, "file is required (a form field)")
+        file_name = str(body.get("fileName") or upload.file_name)
+        if "." not in file_name:
+            return 400, error_body(400, "fileName with extension is required")
+        if len(upload.content) > MAX_UPLOAD_BYTES:
+            return 400, error_body(400, "File exceeded max upload size. Limit: 100mb")
+        name = f"upload-{secrets.token_hex(6)}-{file_name}"
+        self.media[name] = FakeMedia(upload.content, upload.content_type)
+        extension = file_name.rpartition(".")[2].lower()
+        entry = {
+            "typeMessage": _FILE_TYPES.get(extension, "documentMessage"),
+            "downloadUrl": self.media_url(name),
+            "caption": str(body.get("caption") or ""),
+        }
+        status, answer = self._sent(body, entry)
+        if status == 200:
+            answer["urlFile"] = entry["downloadUrl"]
+            with self._lock:
+                self.uploads[answer["idMessage"]] = {
+                    "chatId": body["chatId"],
+                    "fileName": file_name,
+                    "caption": entry["caption"],
+                    "content": upload.content,
+                    "content_type": upload.content_type,
+                }
+        return status, answer
+
     def _sent(self, body: dict, entry: dict) -> tuple[int, dict]:
         if not _CHAT_ID.match(str(body.get("chatId", ""))):
             return 400, error_body(400, "chatId is invalid")
@@ -453,6 +497,36 @@ class FakeGreenApi(LoopbackFake):
         return 200, {"stateInstance": self.state_instance}
 
 
+@dataclass
+class _Upload:
+    """A file part of a form."""
+
+    file_name: str
+    content: bytes
+    content_type: str
+
+
+def _form(content_type: str, raw: bytes) -> dict | None:
+    """The fields of a multipart/form-data body (a file part as an _Upload), or None when
+    it is not one."""
+    header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + raw)
+    if not message.is_multipart():
+        return None
+    fields = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        content = part.get_payload(decode=True) or b""
+        file_name = part.get_filename()
+        if file_name is None:
+            fields[name] = content.decode()
+        else:
+            fields[name] = _Upload(file_name, content, part.get_content_type())
+    return fields
+
+
 class _Handler(OneShotHandler):
     server_version = "FakeGreenApi/1.0"
 
@@ -467,17 +541,24 @@ class _Handler(OneShotHandler):
     def _handle_request(self, fake) -> None:
         path = urlsplit(self.path).path
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = ...  # not JSON: answered with 400 below
+        content_type = self.headers.get("Content-Type", "")
+        if content_type.startswith("multipart/form-data"):
+            # Only the upload takes a form; every other method wants JSON.
+            form = _form(content_type, raw) if "/sendFileByUpload/" in path else None
+            body = ... if form is None else form
+        else:
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = ...  # not JSON: answered with 400 below
         media, api = _MEDIA_PATH.match(path), _API_PATH.match(path)
         method = "media" if media else (api["method"] if api else None)
         record = {
             "method": method,
             "http_method": self.command,
             "path": self.path,
-            "json": None if body is ... else body,
+            "json": None if body is ... or content_type.startswith("multipart/") else body,
+            "form": body if content_type.startswith("multipart/") and body is not ... else None,
             "query": parse_qs(urlsplit(self.path).query),
             "headers": dict(self.headers),
             "time": time.monotonic(),

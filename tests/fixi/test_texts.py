@@ -365,7 +365,7 @@ CUSTOMER = {
 # Pro and admin texts (always Hebrew): name -> (args, fragments it fills in).
 HEBREW_ONLY = {
     "pro_buttons": ((), []),
-    "pro_job_offer": ((LEAD, TUESDAY), ["Herzl 12", "חיפה", "Dana", "10:00", "1.jpg"]),
+    "pro_job_offer": ((LEAD, TUESDAY), ["Herzl 12", "חיפה", "Dana", "10:00", "📎"]),
     "pro_approved": ((LEAD, TUESDAY), ["Herzl 12", "Dana Cohen", "972501234567", "10:00"]),
     "pro_rejected_ack": ((), []),
     "pro_late_answer": ((), []),
@@ -382,7 +382,11 @@ HEBREW_ONLY = {
     "pro_stale_followup": ((LEAD, TUESDAY), ["Dana", "Herzl 12", "10:00"]),
     "pro_rescheduled": ((LEAD, TUESDAY), ["Herzl 12", "10:00"]),
     "pro_address_changed": ((LEAD,), ["Herzl 12"]),
-    "pro_customer_added": ((LEAD, "Also the tap", [{"url": "https://f/2"}]), ["Also the tap"]),
+    "pro_customer_added": (
+        (LEAD, "Also the tap", [{"url": "https://f/2"}]),
+        ["Also the tap", "📎"],
+    ),
+    "pro_file_caption": ((LEAD,), ["Dana", "Herzl 12", "חיפה"]),
     "sos_report": ((["Haifa · plumbing", "Holon · hvac"],), ["(2)", "1. Haifa", "2. Holon"]),
     "ago": ((AGO,), ["3"]),
     "whatsapp_reconnected": (("notAuthorized",), ["notAuthorized"]),
@@ -426,7 +430,7 @@ HEBREW_ONLY = {
     "pro_price_already_recorded": ((LEAD, Decimal("450")), ["Dana", "₪450"]),
 }
 # Data from the database, or a figure: the same in any language; and the direction marks.
-NOT_TEXTS = {"city_name", "price_lines", "shekels", "directed"}
+NOT_TEXTS = {"city_name", "price_lines", "shekels", "directed", "forwarded_files"}
 
 
 def render(name, language):
