@@ -92,12 +92,25 @@ def _work_through(chat_id, holder, pro, window, inbound_id, now) -> str | None:
             turns.renew_chat(chat_id, holder, now)
         first = False
         outcome = _one_turn(chat_id, holder, pro, messages, now or timezone.now())
-        log.info("chat turn of %d message(s): %s", len(messages), outcome)
+        _log_turn(messages, outcome)
         if outcome in (Outcome.HELD_BACK, Outcome.RETRY):
             turns.defer(inbox.PROCESS_TASK, inbound_id, handlers.FLOOD_QUIET.total_seconds())
             return outcome
         if len(messages) < limit:
             return outcome
+
+
+def _log_turn(messages, outcome) -> None:
+    """One line per turn, with the Green API ids of its messages (`message_ids`), so a
+    message is followed from its webhook line to this one and on to the send."""
+    ids = [m.provider_message_id for m in messages]
+    log.info(
+        "chat turn of %d message(s) %s: %s",
+        len(messages),
+        " ".join(ids),
+        outcome,
+        extra={"message_ids": ids},
+    )
 
 
 def _one_turn(chat_id, holder, pro, messages, now) -> str:

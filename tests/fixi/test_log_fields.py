@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from fixi.logs import JsonFormatter, RedactFilter
+from leads.conversation import process_inbound
 from messaging import outbox
 from messaging.models import InboundMessage, OutboundMessage
 from tests.messaging import shapes
@@ -50,6 +51,18 @@ def test_the_webhook_line_carries_the_incoming_message_id(client, json_lines):
     assert stored["logger"] == "messaging.inbox" and stored["inbound_id"] == str(row.pk)
     assert "stored" in stored["message"] and payload["idMessage"] in stored["message"]
     assert "repeat" in repeat["message"] and "inbound_id" not in repeat
+
+
+def test_the_worker_line_carries_the_turn_message_ids(client, json_lines):
+    first, second = shapes.text("hi", chat_id=CHAT_ID), shapes.text("leak", chat_id=CHAT_ID)
+    post(client, first)
+    post(client, second)
+
+    process_inbound(InboundMessage.objects.get(provider_message_id=first["idMessage"]).pk)
+
+    [turn] = [e for e in json_lines() if "message_ids" in e]
+    assert turn["message_ids"] == [first["idMessage"], second["idMessage"]]
+    assert "chat turn of 2" in turn["message"] and first["idMessage"] in turn["message"]
 
 
 def test_the_send_line_carries_the_outgoing_message_id_and_masks_the_chat(
