@@ -171,7 +171,8 @@ class OutboundMessageAdmin(PhoneAdminMixin, ModelAdmin):
     ]
     list_filter = ["status", "kind"]
     actions = ["send_again"]
-    search_fields = ["chat_id", "text", "provider_message_id", "topic"]
+    # last_error too: after a token change a manager finds the 401s to send again.
+    search_fields = ["chat_id", "text", "provider_message_id", "topic", "last_error"]
     phone_search_fields = ("chat_id",)
     readonly_fields = [
         "whatsapp",

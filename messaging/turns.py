@@ -182,7 +182,11 @@ def give_back(messages, holder: str, error: str = "") -> int:
 
 
 def attach(messages, topic: str) -> int:
-    """Mark the messages as belonging to `topic` (e.g. a lead), once."""
-    return InboundMessage.objects.filter(pk__in=[m.pk for m in messages], topic="").update(
+    """Mark the messages as belonging to `topic` (e.g. a lead), once; the objects given
+    carry it too (the turn's log line names it)."""
+    attached = InboundMessage.objects.filter(pk__in=[m.pk for m in messages], topic="").update(
         topic=topic
     )
+    for message in messages:
+        message.topic = message.topic or topic
+    return attached

@@ -101,15 +101,20 @@ def _work_through(chat_id, holder, pro, window, inbound_id, now) -> str | None:
 
 
 def _log_turn(messages, outcome) -> None:
-    """One line per turn, with the Green API ids of its messages (`message_ids`), so a
-    message is followed from its webhook line to this one and on to the send."""
+    """One line per turn, with the Green API ids of its messages (`message_ids`) and the
+    lead they went to (`topic`, as the replies' send lines carry it), so a message is
+    followed from its webhook line to this one and on to the sends."""
     ids = [m.provider_message_id for m in messages]
+    fields = {"message_ids": ids}
+    topic = next((m.topic for m in reversed(messages) if m.topic), "")
+    if topic:
+        fields["topic"] = topic
     log.info(
         "chat turn of %d message(s) %s: %s",
         len(messages),
         " ".join(ids),
         outcome,
-        extra={"message_ids": ids},
+        extra=fields,
     )
 
 

@@ -63,6 +63,13 @@ def test_the_worker_line_carries_the_turn_message_ids(client, json_lines):
     [turn] = [e for e in json_lines() if "message_ids" in e]
     assert turn["message_ids"] == [first["idMessage"], second["idMessage"]]
     assert "chat turn of 2" in turn["message"] and first["idMessage"] in turn["message"]
+    # and it names the lead, as the lines of the replies' sends do
+    lead_topic = InboundMessage.objects.get(provider_message_id=first["idMessage"]).topic
+    assert lead_topic.startswith("lead:") and turn["topic"] == lead_topic
+    reply = OutboundMessage.objects.get(chat_id=CHAT_ID)
+    outbox.send(reply.pk)
+    [sent] = [e for e in json_lines() if e.get("outbound_id") == str(reply.pk)]
+    assert sent["topic"] == lead_topic
 
 
 def test_the_send_line_carries_the_outgoing_message_id_and_masks_the_chat(

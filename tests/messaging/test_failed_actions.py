@@ -190,3 +190,16 @@ def test_a_manager_who_may_only_look_cannot_process_again(admin_client, client, 
 
     failed.refresh_from_db()
     assert failed.state == ProcessingState.FAILED
+
+
+@pytest.mark.django_db
+def test_the_refused_sends_are_found_by_their_error(fake_green_api, admin_client):
+    failed_send(fake_green_api, "נשלח עם הטוקן הישן")
+    fake_green_api.fail_next("sendMessage", 400, body={"message": "chatId is invalid"})
+    other = outbox.queue_text(CHAT, "refused-for-its-chat-id")
+    assert outbox.send(other.pk).result == "failed"
+
+    page = admin_client.get(OUTBOX, {"status__exact": "failed", "q": "401 Unauthorized"})
+
+    html = page.content.decode()
+    assert "נשלח עם הטוקן הישן" in html and "refused-for-its-chat-id" not in html
