@@ -410,6 +410,7 @@ _STREET_BEFORE = _words(
     ул улица улице улицу улицы улиц проспект проспекте пр бульвар бульваре шоссе"""
 )
 _STREET_AFTER = _words("st str street rd road ave avenue blvd boulevard")
+_STREET_ABBREVIATIONS = _words("ул пр רח שד")
 # What may follow "תא", "פת" or "שדרות" when they are the city (else: a stall, bread,
 # an avenue). Punctuation or the end of the text always may.
 _CONTINUATION_WORDS = _words(
@@ -590,6 +591,8 @@ def _placed(c: _Context) -> bool:
 def _accepted(form: _Form, c: _Context) -> bool:
     if (not c.prefix and c.before in _STREET_BEFORE) or c.after in _STREET_AFTER:
         return False
+    if not c.prefix and c.before is None and c.word_before in _STREET_ABBREVIATIONS:
+        return False  # "ул. Яффо", "רח. יפו": the abbreviation's dot stands between
     if not c.prefix and c.before in _INTRODUCTION_WORDS and len(form.tokens) == 1:
         return False
     if form.strict and not _placed(c):
