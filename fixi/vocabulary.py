@@ -48,7 +48,9 @@ _LETTERS = {
 # (Tadiran, Bosch), error codes and units turn up in every language's messages, while a
 # Hebrew, Arabic or Cyrillic word is written only by someone who speaks it. On a tie the
 # earlier language wins.
-_LINK = re.compile(r"(?:https?://|www\.)\S*|\S+@\S+")
+# An address's local part is at most 64 characters, which also keeps the search linear: an
+# unbounded \S+ before "@" rescans a long word from every position.
+_LINK = re.compile(r"(?:https?://|www\.)\S*|[^\s@]{1,64}@\S*")
 _WEIGHT = {Language.ENGLISH: 0.5}
 _TIE_ORDER = [Language.HEBREW, Language.ARABIC, Language.RUSSIAN, Language.ENGLISH]
 

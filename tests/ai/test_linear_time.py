@@ -27,6 +27,7 @@ from ai.offline import dispatch
 from ai.offline_details import find_address, find_name, summarise
 from ai.offline_issue import classify
 from ai.offline_urgency import urgency
+from ai.summary_he import problem_of
 from fixi.vocabulary import language_of
 
 SMALL, LARGE = 1_000, 100_000
@@ -44,6 +45,7 @@ READERS = {
     "find_address": find_address,
     "find_name": find_name,
     "summarise": summarise,
+    "problem_of": problem_of,
 }
 
 # Pieces that the readers' patterns look for, and the characters between them that made
@@ -58,11 +60,25 @@ PIECES = [
     "Jerusalm", "Tel Aviv", "ראשון", "ו", "ה", "מה", "כש", "a", "A", "İ", "\u212a", "\u05b8",
     "\u200f", " ", "  ", "\n", "\n\n", "\t", "-", "־", "'", "\"", "״", "׳", ".", ",", "!", "?",
     ";", ":", "(", ")", "/", "!!!", "...",
+    # Arabic: prefix letters and the article, names, rule words, Arabic-Indic digits, vowel
+    # marks and the tatweel (which folding drops), Arabic punctuation.
+    "و", "ب", "ال", "لل", "بال", "حيفا", "بالناصرة", "أم الفحم", "شارع ", "هرتسل ", "١٠", "٥",
+    "الساعة ", "بكرا", "بعد ", "الظهر", "ريحة ", "غاز", "تسريب", "الولد ", "جوا", "مش ",
+    "مستعجل", "اسمي ", "شكرا، ", "عنواني: ", "\u064e", "\u0651", "\u0640", "،", "؟",
+    # Russian: case endings, prepositions, rule words, abbreviations with a dot.
+    "в ", "из ", "Хайфе", "Бат-Яме", "Тель-", "ул. ", "Герцля ", "д. ", "кв. ", "завтра ",
+    "в 5 ", "без четверти ", "половине ", "через ", "пахнет ", "газом", "течёт", "не ",
+    "срочно", "меня зовут ", "Спасибо, ", "адрес: ", "Ё", "й",
 ]  # fmt: skip
 seeds = st.lists(st.sampled_from(PIECES), min_size=1, max_size=8).map("".join)
 # Arbitrary characters too, a few at a time.
 seeds = seeds | st.text(min_size=1, max_size=6)
-shapes = st.tuples(st.sampled_from(["", "תודה יוסי", "רחוב הרצל 12", "12 Herzl St"]), seeds)
+shapes = st.tuples(
+    st.sampled_from(
+        ["", "תודה יוסי", "רחוב הרצל 12", "12 Herzl St", "شارع هرتسل 10", "ул. Герцля 10"]
+    ),
+    seeds,
+)
 
 # Shapes that took quadratic time or worse before they were fixed, with the readers they
 # were slow in: the seed repeated after the head (and followed by "x").
@@ -79,8 +95,15 @@ KNOWN_WORST = [
     (["urgency"], "", "צינור"),
     (["urgency"], "", "panel."),
     (["find_city", "find_all_cities"], "", "a"),  # one long Latin word: its typos were listed
+    (["language_of"], "", "0"),  # one long word with no "@": an e-mail pattern rescanned it
     (list(READERS), "", "תודה רבה, יוסי "),
     (list(READERS), "", "מחר 12/05 ב-10 "),
+    (list(READERS), "", "بالناصرة بكرا الساعة ٥ "),  # Arabic: prefixes, article, digits
+    (list(READERS), "", "в Хайфе завтра в 5, ул. Герцля 10 "),  # Russian: case, abbreviations
+    (["find_city", "find_all_cities"], "", "ббббб"),  # one long Cyrillic word
+    (["find_address"], "شارع هرتسل 10", " "),  # spaces where a flat number could follow
+    (["find_address"], "ул. Герцля 10", " "),
+    (["classify", "urgency", "problem_of"], "", "الولد-"),  # joined Arabic rule words
 ]
 KNOWN_CASES = [(name, head, seed) for names, head, seed in KNOWN_WORST for name in names]
 
@@ -144,5 +167,7 @@ def _dispatch(text: str):
 @example(shape=("", "בא-"))
 @example(shape=("", "מריח-"))
 @example(shape=("", "שלום, יש לי נזילה בחיפה, רחוב הרצל 12. אפשר מחר בבוקר? "))
+@example(shape=("", "مرحبا، عندي تسريب بحيفا، شارع هرتسل ١٠. ممكن بكرا الساعة ٥؟ "))
+@example(shape=("", "Здравствуйте, течёт кран в Хайфе, ул. Герцля 10, завтра в 5. "))
 def test_the_whole_offline_dispatch_is_linear(shape):
     _assert_linear(_dispatch, *shape)
