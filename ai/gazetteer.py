@@ -328,6 +328,8 @@ def _build(records: list[dict]) -> tuple[tuple[City, ...], dict[tuple[str, ...],
                 derived[tokens] = other if same else None
     for tokens, form in derived.items():
         if form is not None and tokens not in forms and tokens not in shared:
+            if _too_short(tokens):
+                continue
             forms[tokens] = form
     return tuple(cities), forms
 

@@ -172,6 +172,35 @@ def test_english_customers_get_the_english_city_name(fake_gemini):
     assert (result.city, result.city_name, result.language) == ("haifa", "Haifa", "en")
 
 
+@pytest.mark.parametrize(
+    ("text", "city", "language", "city_name"),
+    [
+        ("المكيف ما بيبرد بحيفا، بكرا الساعة ٩:٣٠", "حيفا", "ar", "حيفا"),
+        ("Кондей не холодит, Хайфа, завтра в 9:30", "Хайфа", "ru", "Хайфа"),
+    ],
+)
+def test_arabic_and_russian_customers_and_the_pros_hebrew_line(
+    fake_gemini, text, city, language, city_name
+):
+    fake_gemini.respond(
+        MODELS[0],
+        answer(
+            city=city,
+            issue_type="hvac",
+            language=language,
+            summary=text,
+            requested_date="2026-03-27",
+            requested_time="09:30",
+        ),
+    )
+
+    result = dispatcher.dispatch(text, now=NOW)
+
+    assert (result.city, result.city_name, result.language) == ("haifa", city_name, language)
+    assert result.summary == text
+    assert result.summary_he == "מיזוג אוויר · מזגן לא מקרר · חיפה · מחר 09:30"
+
+
 def test_a_time_without_a_date_is_the_next_such_time(fake_gemini):
     fake_gemini.respond(MODELS[0], answer(requested_time="08:00"))
     fake_gemini.respond(MODELS[0], answer(requested_time="18:00"))

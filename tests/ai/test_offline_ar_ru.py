@@ -236,6 +236,8 @@ def test_city_names_in_arabic_and_russian_grammar(text, city):
         "ул. Яффо 10",
         "بلد",  # "a town": not Lod without its article
         "الفحم غالي",  # coal is not Umm al-Fahm
+        "فحم",
+        "بلا كهربا",  # "without power", not a place GeoNames spells بلا
         "рама окна течёт",  # a window frame, not Rameh
         "поставьте тире",  # a dash, not Tira
         "меня зовут Ариэль",  # a name, not Ariel
