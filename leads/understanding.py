@@ -36,7 +36,8 @@ def changes_for(lead: Lead, reading: Dispatch, keep_time: bool = False) -> dict:
     """The lead fields this reading sets (only those it actually knows). `keep_time`
     leaves the appointment alone (a slot is already held for it)."""
     changes = {}
-    city = city_row(reading.city)
+    known = lead.city if Lead.city.is_cached(lead) else None
+    city = known if known is not None and known.slug == reading.city else city_row(reading.city)
     if city is not None:
         changes["city"] = city
         changes["city_text"] = reading.city_name[:120]

@@ -9,7 +9,9 @@ land on different slot rows, and no unique constraint fits a nullable lead on bo
 backends), so a claim is made first and checked after:
 
 1. Claim the slot: `filter(free, open, future).update(lead=..., booked_at=now)`; zero
-   rows means someone else has it (or it is closed or past).
+   rows means someone else has it (or it is closed or past). Booking by time
+   (`claim_slot_at`) claims the same way every such slot of the pro that contains the
+   time: one, unless slots overlap.
 2. Read every slot the lead now holds, in one fixed order: (booked_at, start, id). The
    first of them is the lead's booking.
    - Ours is not first: release ours (conditionally: only while this lead holds it) and
@@ -64,12 +66,53 @@ def claim_slot(slot_id, lead_id, now: dt.datetime | None = None) -> bool:
         .order_by("booked_at", "start", "id")
         .values_list("pk", flat=True)
     )
-    if held and str(held[0]) == str(slot_id):
+    return _kept_first(held, {slot_id}, lead_id) is not None
+
+
+def _kept_first(held: list, ours: set, lead_id):
+    """Step 2 of a claim: of the slots the lead holds (`held`, in the claim order), keep
+    the first when it is one of this claim's (`ours`) and release the others; else
+    release ours. The kept one, or None."""
+    ours = {str(pk) for pk in ours}
+    first = held[0] if held else None
+    first_pk = getattr(first, "pk", first)
+    if first is not None and str(first_pk) in ours:
         for other in held[1:]:
-            release_slot(other, lead_id)
-        return True
-    release_slot(slot_id, lead_id)
-    return False
+            release_slot(getattr(other, "pk", other), lead_id)
+        return first
+    for other in held:
+        if str(getattr(other, "pk", other)) in ours:
+            release_slot(getattr(other, "pk", other), lead_id)
+    return None
+
+
+def claim_slot_at(pro_id, lead_id, when: dt.datetime, now: dt.datetime) -> Slot | None:
+    """Give the lead the pro's free, open, future slot that contains `when` (as slot_at
+    and claim_slot one after the other, with one statement fewer); the slot, or None.
+
+    Step 1 claims by the time instead of by the slot's id: every free, open, future slot
+    of the pro that contains `when` (one, unless a manager made slots that overlap).
+    Step 2 reads the slots the lead holds, in full, and goes on as claim_slot does, this
+    claim's slots being those of this pro that contain `when` (another claim of the same
+    lead for the same pro and time would be this one again): the first kept, the others
+    released, so of overlapping slots the earliest stays, as slot_at would choose it."""
+    containing = Slot.objects.filter(
+        pro_id=pro_id,
+        lead__isnull=True,
+        closed=False,
+        start__lte=when,
+        end__gt=when,
+        start__gt=now,
+    )
+    if not containing.update(lead_id=lead_id, booked_at=now, updated_at=now):
+        return None
+    held = list(Slot.objects.filter(lead_id=lead_id).order_by("booked_at", "start", "id"))
+    ours = {
+        slot.pk
+        for slot in held
+        if str(slot.pro_id) == str(pro_id) and slot.start <= when < slot.end
+    }
+    return _kept_first(held, ours, lead_id)
 
 
 def claim_another(slot_id, lead_id, now: dt.datetime | None = None) -> bool:
@@ -165,8 +208,7 @@ def book(pro_id, lead_id, when: dt.datetime, now: dt.datetime | None = None) -> 
     """Book the pro's slot at `when` for the lead; if it cannot be had, the nearest free
     slots for the customer to choose from."""
     now = now or timezone.now()
-    slot = slot_at(pro_id, when)
-    if slot is not None and claim_slot(slot.pk, lead_id, now=now):
-        slot.lead_id, slot.booked_at, slot.updated_at = lead_id, now, now  # as claimed
+    slot = claim_slot_at(pro_id, lead_id, when, now)
+    if slot is not None:
         return BookingResult(slot=slot)
     return BookingResult(slot=None, alternatives=nearest_free_slots(pro_id, when, now=now))
