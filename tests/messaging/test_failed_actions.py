@@ -48,7 +48,7 @@ def told(response) -> list[str]:
 
 @pytest.mark.django_db
 def test_failed_sends_go_again_and_nothing_else_is_touched(
-    fake_green_api, admin_client, django_capture_on_commit_callbacks
+    fake_green_api, admin_client, broker_queue, django_capture_on_commit_callbacks
 ):
     # given a failed row, and rows queued, being sent and sent
     failed = failed_send(fake_green_api)
@@ -60,7 +60,8 @@ def test_failed_sends_go_again_and_nothing_else_is_touched(
     before = {r.pk: (r.status, r.attempts) for r in OutboundMessage.objects.all()}
 
     # when a manager sends all four again
-    with django_capture_on_commit_callbacks(execute=False) as enqueued:
+    published = len(broker_queue())
+    with django_capture_on_commit_callbacks(execute=True):
         response = act(admin_client, OUTBOX, "send_again", [failed, queued, sending, sent])
 
     # then only the failed one is queued again, with its attempts from the start
@@ -71,7 +72,7 @@ def test_failed_sends_go_again_and_nothing_else_is_touched(
     assert (failed.status, failed.attempts, failed.last_error) == (OutboundStatus.QUEUED, 0, "")
     for row in OutboundMessage.objects.exclude(pk=failed.pk):
         assert (row.status, row.attempts) == before[row.pk]
-    assert len(enqueued) == 1
+    assert broker_queue()[published:] == [("messaging.send_outbound", [str(failed.pk)])]
     assert LogEntry.objects.get().object_id == str(failed.pk)
     # and the send task delivers it
     assert outbox.send(failed.pk).result == "sent"
