@@ -28,6 +28,7 @@ from tests.fakes.green_api import FakeGreenApi
 from tests.messaging import shapes
 
 REPLY_TIMEOUT = 60.0  # a customer or pro waits this long for an answer, then gives up
+AFTER_THE_END = 15.0  # and no longer than this after the run's time is up
 MAX_SLOT_ROUNDS = 3
 POST_ATTEMPTS = 5  # Green API delivers again until it gets a 200
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 600
@@ -601,7 +602,7 @@ class Conversation:
         return sent
 
     def _until(self) -> float:
-        return min(time.monotonic() + REPLY_TIMEOUT, self.run.deadline + REPLY_TIMEOUT / 2)
+        return min(time.monotonic() + REPLY_TIMEOUT, self.run.deadline + AFTER_THE_END)
 
     def _think(self) -> None:
         time.sleep(self.rng.uniform(0.5, 2.0))

@@ -73,9 +73,7 @@ from zoneinfo import ZoneInfo
 
 from bench.common import REPO, children, cpu_seconds, machine, say, tail
 from bench.pipeline import bench_environment, start_worker
-from bench.pipeline import stop as stop_worker
 from bench.webhook_ingest import free_port, wait_healthy
-from bench.webhook_ingest import stop as stop_server
 
 sys.path.insert(0, str(REPO))
 from bench.customers import (
@@ -209,13 +207,13 @@ class Run:
 
     def _start_web(self):
         """gunicorn as bench.webhook_ingest runs it (sync workers, one thread each), its
-        output in the run's dir."""
+        output in the run's dir; the app loaded once, before the workers fork."""
         log = self.tmp / "gunicorn.log"
         command = [
             *(sys.executable, "-m", "gunicorn", "fixi.wsgi:application"),
             *("--bind", f"127.0.0.1:{self.port}", "--workers", str(WEB_WORKERS)),
             *("--worker-class", "sync", "--threads", "1", "--log-level", "warning"),
-            *("--error-logfile", str(log)),
+            *("--preload", "--error-logfile", str(log)),
         ]
         with log.open("ab") as out:
             return subprocess.Popen(
@@ -243,12 +241,18 @@ class Run:
         raise RuntimeError("the workers did not answer a ping in time")
 
     def stop_processes(self) -> None:
-        if self.beat is not None:
-            stop_worker(self.beat)
-        if self.web is not None:
-            stop_server(self.web)
-        for worker in self.workers.values():
-            stop_worker(worker)
+        """SIGTERM to all at once (warm shutdown: running tasks and requests finish), then
+        SIGKILL to whatever is still there after 30 s."""
+        running = [p for p in (self.beat, self.web, *self.workers.values()) if p is not None]
+        for process in running:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in running:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # each runs in a session of its own
+                process.wait(timeout=10)
 
     # The kill.
 
@@ -720,7 +724,8 @@ def run_load(args, tmp: Path, db_path: Path, url: str) -> tuple[dict, list[str]]
         django.setup()
         refuse_shared_broker(url)
         say(f"bench: migrating and seeding {db_path} ...")
-        say(f"bench: {seed_business()}")
+        seeding = time.monotonic()
+        say(f"bench: {seed_business()} in {time.monotonic() - seeding:.1f} s")
         if args.recovery_every:
             retune_recovery(args.recovery_every)
         run.hooks = Webhooks(
@@ -737,7 +742,9 @@ def run_load(args, tmp: Path, db_path: Path, url: str) -> tuple[dict, list[str]]
             drain_s, left = run.drain()
             cpu = run.cpu()
         finally:
+            stopping = time.monotonic()
             run.stop_processes()
+            say(f"bench: processes stopped in {time.monotonic() - stopping:.1f} s")
         from fixi.celery import app
 
         app.control.purge()  # tasks left for later (deferred, retries): nobody will run them

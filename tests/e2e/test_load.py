@@ -53,8 +53,8 @@ def test_twenty_customers_through_whole_conversations_lose_nothing(tmp_path):
     require_e2e_lane()
     command = [
         *(sys.executable, "-m", "bench.load", "--customers", str(CUSTOMERS)),
-        *("--seconds", "40", "--window", "1", "--kill-at", "0.3"),
-        *("--recovery-every", "5", "--drain", "45", "--json"),
+        *("--seconds", "30", "--window", "1", "--kill-at", "0.3"),
+        *("--recovery-every", "5", "--drain", "40", "--json"),
         *("--database", str(tmp_path / "load.sqlite3")),
     ]
     env = {**os.environ, "REDIS_URL": os.environ["CELERY_BROKER_URL"]}
