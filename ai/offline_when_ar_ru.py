@@ -118,6 +118,8 @@ HOUR_WORDS_RU = {
     "четырех": 4, "пяти": 5, "шести": 6, "семи": 7, "восьми": 8, "девяти": 9, "десяти": 10,
     "одиннадцати": 11, "двенадцати": 12,
 }  # fmt: skip
+GENITIVE_HOURS_RU = {"двух", "трех", "четырех", "пяти", "шести", "семи", "восьми", "девяти",
+                     "десяти", "одиннадцати", "двенадцати"}  # fmt: skip
 # "в половине одиннадцатого" (10:30), "четверть пятого" (4:15): the hour that is running.
 ORDINALS_RU = {
     "первого": 1, "второго": 2, "третьего": 3, "четвертого": 4, "пятого": 5, "шестого": 6,
@@ -315,10 +317,12 @@ def _hour_is_a_count(reader, j: int) -> bool:
 
 
 def _at(reader, i: int) -> int:
-    """Hours after a word: "в 5", "к пяти", "около 4", "бين ١٠ و١٢", "ع ٥", "على خمسه"."""
+    """Hours after a word: "в 5", "к пяти", "около 4", "بين ١٠ و١٢", "ع ٥", "على خمسه"."""
     j = i + 1 + (reader.raw[i + 1] in ("-", "\u05be") and reader.glued(i + 1))
     if _hour_is_a_count(reader, j):
         return 0
+    if reader.text[i] in ("в", "во") and reader.text[j] in GENITIVE_HOURS_RU:
+        return 0  # "в двух местах": an hour after "в" is "в два", never "в двух"
     if reader.family(j, "hour") is not None:  # "على الساعه ٥"
         return reader.hour_after(j, strong=True)
     return reader.hour_after(i, strong=False)

@@ -25,6 +25,8 @@ REASONS_HE = {
     "locked_out": "נעילה בחוץ",
     "no_power": "אין חשמל",
 }
+# Problems the urgency already names: a gas leak is not a water leak ("تسريب غاز").
+_NAMED_BY_REASON = {"gas_smell": ("נזילה",)}
 PARTS_HE = {"morning": "בבוקר", "afternoon": "אחה״צ", "evening": "בערב"}
 WEEKDAYS_HE = ["שני", "שלישי", "רביעי", "חמישי", "שישי", "שבת", "ראשון"]
 
@@ -107,7 +109,7 @@ PROBLEMS = {
     "רטיבות": (
         r"@(רטיבות|רטוב|רטובה)#",
         r"\b(damp\w*|moisture)\b",
-        r"&(رطوبه|نش|نشع)#",
+        r"&(رطوبه|نشع|بنش|بينش)#",
         r"\bсырост\w*",
     ),
     "גג": (
@@ -164,7 +166,7 @@ def hebrew_summary(reading, text: str, today: dt.date) -> str:
     city = by_slug(reading.city) if reading.city else None
     parts = [
         _trade(reading.issue_type),
-        problem_of(text, exclude=REASONS_HE.get(reading.urgency_reason, "")),
+        problem_of(text, exclude=_NAMED_BY_REASON.get(reading.urgency_reason, ())),
         city.name_he if city else "",
         _urgency(reading.urgent, reading.urgency_reason),
         _when(reading, today),
@@ -172,11 +174,12 @@ def hebrew_summary(reading, text: str, today: dt.date) -> str:
     return SEPARATOR.join(part for part in parts if part)
 
 
-def problem_of(text: str, exclude: str = "") -> str:
-    """The Hebrew name of the first problem named in the text, or ""."""
+def problem_of(text: str, exclude: tuple[str, ...] = ()) -> str:
+    """The Hebrew name of the first problem named in the text (but those in `exclude`), or
+    ""."""
     folded = fold(text or "")
     for label, pattern in PROBLEM_RX:
-        if label != exclude and pattern.search(folded):
+        if label not in exclude and pattern.search(folded):
             return label
     return ""
 
