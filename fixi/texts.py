@@ -33,6 +33,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, npgettext, override, pgettext, pgettext_lazy
 
+from fixi import phones
 from fixi.vocabulary import Language, language_of
 
 HEBREW = Language.HEBREW.value
@@ -437,7 +438,8 @@ def pro_approved(lead, slot_start) -> str:
         **_place(lead),
         "when": when(slot_start),
         "name": customer.name or "—",
-        "phone": customer.phone or customer.chat_id.split("@")[0],
+        # As Israelis write it (052-123-4567), which WhatsApp makes a tap-to-call link.
+        "phone": phones.national(customer.phone or customer.chat_id),
     }
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from fixi import phones
 from leads.conversation import process_inbound
 from leads.models import ExclusionReason, Lead, LeadEvent, LeadExclusion, LeadStatus
 from messaging import inbox
@@ -133,7 +134,10 @@ def test_rejection_goes_to_the_next_pro_and_approval_confirms_to_the_customer(ha
     confirmation = last_to(CUSTOMER).text
     assert "נקבע" in confirmation and "Rina Levi" in confirmation and "10:00" in confirmation
     assert "₪220" in confirmation
-    assert "טלפון" in last_to(second.chat_id).text  # the pro gets the customer's number
+    approved = last_to(second.chat_id).text
+    # The pro gets the customer's number as Israelis write it, which WhatsApp can dial.
+    national = phones.national(lead.customer.chat_id)
+    assert f"טלפון {national}" in approved and national.startswith("05")
     for pro in haifa["never"]:
         assert not to(pro.chat_id).exists()
     statuses = list(
