@@ -187,6 +187,8 @@ COMING_HE = {"הקרוב", "הקרובה", "הבא", "הבאה"}
 ADDRESS_WORDS = {"רחוב", "רח", "שדרות", "שד", "כתובת", "address", "street", "st",
                  *ADDRESS_WORDS_AR_RU}  # fmt: skip
 O_CLOCK = {"o'clock", *O_CLOCK_RU}
+ORDINAL_ENDINGS_RU = {"го", "е", "ое", "ого"}  # "8-го", "8-е"
+DAY_OF_MONTH_WORDS = {"לחודש", "בחודש", "числа", "بالشهر", "للشهر"}
 TIME_FOLLOWERS_HE = {"וחצי", "ורבע", "או", "מתאים", "טוב", "בסדר", "זה", "אם", "בערך", "בבקשה"}
 
 # Tokens: a number, a Hebrew word (geresh and gershayim kept inside: ג', אחה"צ), an English,
@@ -528,6 +530,8 @@ class _Reader:
             return found
         if glued and after == ":":
             return self._colon_clock(i)
+        if self.ordinal_end(i) == i + 3:  # "8-го", "8-го декабря"
+            return self._number_month(i) or self._day_of_month(i)
         if self.kind[i + 1] not in ("he", "en", "ar", "ru"):
             return 0  # the rules below read a word after the number
         if not self.is_num(i):
@@ -572,23 +576,32 @@ class _Reader:
             for j in range(i - 4, i)
         )  # "רחוב הרצל 12/3"
 
+    def ordinal_end(self, i: int) -> int:
+        """Where the number at i ends with its ordinal ending: "17th", "8-го", "8-е"."""
+        if self.text[i + 1] in ORDINALS and self.glued(i):
+            return i + 2
+        if self.raw[i + 1] == "-" and self.glued(i) and self.glued(i + 1):
+            return i + 3 if self.text[i + 2] in ORDINAL_ENDINGS_RU else i + 1
+        return i + 1
+
     def _number_month(self, i: int) -> int:
-        """A day before a month's name: "17 בדצמבר", "ב-17 לדצמבר", "17th of December", "24 Dec"."""
-        j = i + 2 if self.text[i + 1] in ORDINALS and self.glued(i) else i + 1
+        """A day before a month's name: "17 בדצמבר", "ב-17 לדצמבר", "17th of December", "24 Dec",
+        "8-го декабря"."""
+        j = self.ordinal_end(i)
         j += self.text[j] == "of"
         if (found := self.month_span(j)) is None:
             return 0
         return self.add_day(i, found[1], day_month(self.today, int(self.raw[i]), found[0]))
 
     def _day_of_month(self, i: int) -> int:
-        """A day of the month: "ב-20 לחודש", "on the 20th" (not "the 3rd floor")."""
-        ordinal = self.text[i + 1] in ORDINALS and self.glued(i)
-        if not (ordinal and not self.unit_after(i + 2)) and self.text[i + 1] not in (
-            "לחודש",
-            "בחודש",
-        ):
+        """A day of the month: "ב-20 לחודש", "on the 20th", "8-го", "20 числа", "٢٠ بالشهر"
+        (not "the 3rd floor")."""
+        end = self.ordinal_end(i)
+        if self.text[end] in DAY_OF_MONTH_WORDS:
+            end += 1
+        elif end == i + 1 or self.unit_after(end):
             return 0
-        return self.add_day(i, i + 2, of_month(self.today, int(self.raw[i])))
+        return self.add_day(i, end, of_month(self.today, int(self.raw[i])))
 
     def _colon_clock(self, i: int) -> int:
         """Clock times: "17:30", "8:30am"."""

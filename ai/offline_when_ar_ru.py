@@ -141,7 +141,7 @@ RU_WORDS = {
     **dict.fromkeys(["в", "во", "к", "ко", "около", "районе", "примерно"], ("at", 0)),
     "с": ("since", 0), "со": ("since", 0), "после": ("after", 0), "через": ("in", 0),
     **dict.fromkeys(["сейчас", "немедленно", "сразу"], ("now", 0)),
-    "как": ("how", 0), "ближайшее": ("soonest", 0),
+    "как": ("how", 0), "ближайшее": ("soonest", 0), "полдень": ("noon", 0),
     **dict.fromkeys(["половине", "половина", "пол"], ("half", 0)),
     "четверть": ("quarter", 0), "без": ("without", 0),
 }  # fmt: skip
@@ -385,6 +385,11 @@ def _now(reader, i: int) -> int:
     return reader.add_now(i, i + 1)
 
 
+def _noon(reader, i: int) -> int:
+    """ "в полдень": 12:00."""
+    return reader.add_clock(i, i + 1, Clock(12, 0, "pm"))
+
+
 def _soonest(reader, i: int) -> int:
     """Now: "بأسرع وقت", "بأقرب وقت", "в ближайшее время"."""
     return reader.add_now(i, i + 2) if reader.text[i + 1] in ("وقت", "время") else 0
@@ -435,7 +440,7 @@ RULES_AR_RU = {
     ("ru", "day"): _day, ("ru", "ago"): _ago, ("ru", "weekday"): _weekday,
     ("ru", "part"): _ru_part, ("ru", "lunch"): _ru_lunch, ("ru", "dnya"): _ru_dnya,
     ("ru", "at"): _at, ("ru", "since"): _since, ("ru", "after"): _ru_after, ("ru", "in"): _in,
-    ("ru", "now"): _now, ("ru", "how"): _ru_how, ("ru", "soonest"): _soonest,
+    ("ru", "now"): _now, ("ru", "noon"): _noon, ("ru", "how"): _ru_how, ("ru", "soonest"): _soonest,
     ("ru", "half"): _ru_half, ("ru", "halfpast"): _ru_half_past,
     ("ru", "quarter"): _ru_quarter, ("ru", "without"): _ru_without,
 }  # fmt: skip

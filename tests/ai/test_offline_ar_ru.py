@@ -349,3 +349,40 @@ def test_city_name_is_in_the_customers_language():
     assert reading("течёт кран в Хайфе").city_name == "Хайфа"
     assert reading("נזילה בחיפה").city_name == "חיפה"
     assert reading("leak in Haifa").city_name == "Haifa"
+
+
+# --- dates beyond the labelled phrasings --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("приходите 8-го", when(2)),  # the 8th
+        ("8-го декабря в 10", when(2, "10:00")),
+        ("20 числа", when(14)),
+        ("на 3-ем этаже", NONE),  # a floor, not a day
+        ("в полдень", when(0, "12:00")),
+        ("завтра в полдень", when(1, "12:00")),
+        ("يوم ٢٠ بالشهر", when(14)),
+        ("الساعة ١٠ ونص", when(0, "10:30")),
+        ("بعد ساعتين", when(0, "12:00")),
+        ("في شي ٣ غرف", NONE),
+        ("في الساعة ٢٥", NONE),  # no such hour
+        ("صباح الخير، بدي سباك", NONE),  # a greeting, not the morning
+        ("Добрый вечер, течёт кран", NONE),
+        ("в три раза больше", NONE),  # a count, not three o'clock
+        ("с утра", when(0, None, "morning")),  # at 10:00 the morning lasts until 12:00
+    ],
+)  # fmt: skip
+def test_more_dates_and_hours(text, expected):
+    from ai.offline_when import read_when
+
+    found = read_when(text, NOW.date(), NOW.time().replace(tzinfo=None))
+    date = found.date.isoformat() if found.date else None
+    clock = found.time.strftime("%H:%M") if found.time else None
+    assert (date, clock, found.time_of_day) == expected, text
+
+
+def test_a_polite_help_is_not_an_emergency():
+    assert reading("Помогите, пожалуйста, повесить полку").urgent is False
+    assert reading("Помогите срочно!").urgency_reason == "other"
