@@ -100,7 +100,57 @@ class Tone(models.TextChoices):
     FRIENDLY = "friendly", _("Friendly, with humour")
 
 
-class ProQuerySet(models.QuerySet):
+class RoutingIndexedQuerySet(models.QuerySet):
+    """A queryset whose bulk writes keep the routing index (pros.routing_index) in step:
+    an update of a field routing reads, a delete, a bulk create or update re-syncs the
+    entries of the pros it touched. Saves and deletes of single rows do the same in the
+    models' save() and delete()."""
+
+    routing_fields: frozenset = frozenset()  # the fields whose change moves the index
+    pro_field = "pro_id"
+
+    def _pro_ids(self) -> set:
+        return set(self.values_list(self.pro_field, flat=True))
+
+    def update(self, **kwargs):
+        if self.routing_fields.isdisjoint(kwargs):
+            return super().update(**kwargs)
+        touched = self._pro_ids()  # before: a moved row leaves its old pro behind
+        count = super().update(**kwargs)
+        if self.pro_field == "pro_id":
+            touched |= self._pro_ids() if "pro" in kwargs or "pro_id" in kwargs else set()
+        _sync_routing(touched)
+        return count
+
+    def delete(self):
+        touched = self._pro_ids()
+        deleted = super().delete()
+        _sync_routing(touched)
+        return deleted
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        _sync_routing({getattr(obj, self.pro_field) for obj in created})
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        if not self.routing_fields.isdisjoint(fields):
+            _sync_routing({getattr(obj, self.pro_field) for obj in objs})
+        return count
+
+
+def _sync_routing(pro_ids) -> None:
+    from pros import routing_index  # it reads these models
+
+    routing_index.sync_pros(pro_ids)
+
+
+class ProQuerySet(RoutingIndexedQuerySet):
+    routing_fields = frozenset({"active", "paused_at", "rating", "review_count"})
+    pro_field = "pk"
+
     def by_key(self, key: str) -> "Pro | None":
         """A pro by id, or by phone number written any Israeli way; None when unknown."""
         try:
@@ -203,6 +253,9 @@ class Pro(BaseModel):
         if kwargs.get("update_fields") is not None and "phone" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "chat_id"}
         super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if fields is None or not ProQuerySet.routing_fields.isdisjoint(fields):
+            _sync_routing({self.pk})
 
     @property
     def first_name(self) -> str:
@@ -213,7 +266,32 @@ class Pro(BaseModel):
         return sorted(trade.trade for trade in self.trades.all())
 
 
-class ServiceArea(BaseModel):
+class RoutedRow(BaseModel):
+    """A row of a pro that routing reads (a city served, a trade): saving or deleting it
+    re-syncs the pro's routing index entries."""
+
+    class Meta(BaseModel.Meta):
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _sync_routing({self.pro_id})
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        _sync_routing({self.pro_id})
+        return deleted
+
+
+class ServiceAreaQuerySet(RoutingIndexedQuerySet):
+    routing_fields = frozenset({"pro", "pro_id", "city", "city_id"})
+
+
+class ProTradeQuerySet(RoutingIndexedQuerySet):
+    routing_fields = frozenset({"pro", "pro_id", "trade"})
+
+
+class ServiceArea(RoutedRow):
     """A city a pro serves (a related row, so routing can filter on it on any backend):
     listed by hand, or derived from the pro's base city and radius."""
 
@@ -226,6 +304,8 @@ class ServiceArea(BaseModel):
         help_text=_("Kept in step with the pro's base city and radius; not listed by hand."),
     )
 
+    objects = ServiceAreaQuerySet.as_manager()
+
     class Meta:
         ordering = ["city__name_en"]
         verbose_name = _("service area")
@@ -237,7 +317,7 @@ class ServiceArea(BaseModel):
         return f"{self.pro} — {self.city}"
 
 
-class ProTrade(BaseModel):
+class ProTrade(RoutedRow):
     pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="trades")
     trade = models.CharField(
         _("trade"),
@@ -245,6 +325,8 @@ class ProTrade(BaseModel):
         choices=[(key, IssueType(key).label) for key in TRADES],
         db_index=True,
     )
+
+    objects = ProTradeQuerySet.as_manager()
 
     class Meta:
         ordering = ["trade"]
@@ -255,6 +337,37 @@ class ProTrade(BaseModel):
 
     def __str__(self):
         return self.get_trade_display()
+
+
+class RoutingEntry(BaseModel):
+    """The routing index: one row per pro, city served and trade, with what routing sorts
+    and filters by that changes rarely (the smoothed rating; whether the pro takes jobs:
+    active and not paused), so the first candidates of a city and trade are read in index
+    order instead of sorting every pro of the city. Derived data, kept in step by
+    pros.routing_index (rebuilt whole by `manage.py rebuild_routing_index`). The load,
+    which changes with every job, is read from the pro."""
+
+    pro = models.ForeignKey(Pro, on_delete=models.CASCADE, related_name="routing_entries")
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    trade = models.CharField(max_length=20)
+    available = models.BooleanField()  # active and not paused
+    smoothed = models.FloatField()  # pros.routing.smoothed(rating, review_count)
+
+    class Meta:
+        ordering = []
+        verbose_name = _("routing entry")
+        verbose_name_plural = _("routing index")
+        constraints = [
+            models.UniqueConstraint(fields=["pro", "city", "trade"], name="routing_entry_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["city", "trade", "available", "-smoothed"], name="routing_entry_order"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.pro_id} — {self.city_id} — {self.trade}"
 
 
 class PriceItem(BaseModel):

@@ -7,8 +7,12 @@ least recently (never assigned first), then id, so two runs over the same data a
 
 The smoothed rating is a Bayesian average: every pro starts with PRIOR_WEIGHT imaginary
 reviews at PRIOR_MEAN, so three 5-star reviews (4.23) do not outrank 120 at 4.9 (4.83).
-It is computed in the database, so a city with hundreds of pros costs one query that
-returns only the first page of candidates.
+It is stored in the routing index (pros.routing_index: one entry per pro, city and trade,
+with the smoothed rating and whether the pro takes jobs), whose compound index (city,
+trade, available, -smoothed) hands the database the pros of a city best first: the first
+page of candidates is read off the index and only ties on the rating are sorted by load,
+so a city with hundreds of pros costs what a city with three does. The load, which every
+claim changes, is read from the pro.
 
 The cap holds under concurrent routing because a claim is one conditional UPDATE
 (`current_load < cap` in its WHERE clause, `F() + 1` in its SET): of two routers that saw
@@ -19,7 +23,10 @@ Nearby. When nobody in the city can take the job, pros of the cities within the 
 nearby radius (BusinessSettings.nearby_radius_km, 25 km by default) can: nearest city first,
 then the same order as above. The distances come from pros.geo (one query for the cities'
 coordinates); the candidates are one query per page, the city's distance a CASE over the
-cities in the radius, so the number of queries does not grow with pros or leads. The
+cities in the radius, so the number of queries does not grow with pros or leads. Where the
+database takes a LIMIT inside an IN subquery (SQLite; not MongoDB), each nearby city
+contributes only its own first page, read off the index, so the sort covers a page per
+city rather than every pro of every city nearby; the order and the pros are the same. The
 stored reason names the town the pro serves and how far it is ({"nearby": {"city": ...,
 "km": 8.2}}). Nobody within the radius either: the same "nobody" result as before, with
 the same "why" (the SOS report shows it), and what the nearby search found under
@@ -32,16 +39,17 @@ and the ids of pros excluded from this lead.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fixi.models import BusinessSettings
 from pros import geo
-from pros.models import City, Pro
+from pros.models import City, Pro, RoutingEntry
+from pros.routing_index import PRIOR_MEAN, PRIOR_WEIGHT
+from pros.routing_index import smoothed as smoothed  # part of this module's interface
 
-PRIOR_MEAN = 4.0  # what we assume of a pro nobody has reviewed yet
-PRIOR_WEIGHT = 10  # how many reviews that assumption is worth
 CANDIDATE_PAGE = 20  # candidates fetched at once; the next page only when all were taken
 REASON_CANDIDATES = 10  # candidates listed in the stored reason
 
@@ -53,7 +61,8 @@ class RoutingResult:
 
 
 def smoothed_rating():
-    """(rating × reviews + PRIOR_MEAN × PRIOR_WEIGHT) / (reviews + PRIOR_WEIGHT), as a float."""
+    """(rating × reviews + PRIOR_MEAN × PRIOR_WEIGHT) / (reviews + PRIOR_WEIGHT), as a float,
+    computed from the pro's row (the index stores it; this is what it is checked against)."""
     return ExpressionWrapper(
         (F("rating") * F("review_count") + Value(PRIOR_MEAN * PRIOR_WEIGHT))
         / (F("review_count") + Value(float(PRIOR_WEIGHT))),
@@ -61,16 +70,11 @@ def smoothed_rating():
     )
 
 
-def smoothed(rating: float, reviews: int) -> float:
-    """The same formula in Python, for reasons and tests."""
-    return (rating * reviews + PRIOR_MEAN * PRIOR_WEIGHT) / (reviews + PRIOR_WEIGHT)
-
-
-def _under_cap(default_cap: int) -> Q:
+def _under_cap(default_cap: int, prefix: str = "") -> Q:
     # Two branches rather than Coalesce so the claim's WHERE clause reads like the rule.
-    return Q(max_load__isnull=False, current_load__lt=F("max_load")) | Q(
-        max_load__isnull=True, current_load__lt=default_cap
-    )
+    return Q(
+        **{f"{prefix}max_load__isnull": False, f"{prefix}current_load__lt": F(f"{prefix}max_load")}
+    ) | Q(**{f"{prefix}max_load__isnull": True, f"{prefix}current_load__lt": default_cap})
 
 
 def _default_cap() -> int:
@@ -78,9 +82,10 @@ def _default_cap() -> int:
 
 
 def _ordered(pros: QuerySet, default_cap: int, *first) -> QuerySet:
-    """Annotated with `smoothed` and `cap`, best first: `first`, then the usual order."""
+    """Pros filtered on their routing entries, annotated with `smoothed` (the entry's) and
+    `cap`, best first: `first`, then the usual order."""
     return pros.annotate(
-        smoothed=smoothed_rating(), cap=Coalesce("max_load", Value(default_cap))
+        smoothed=F("routing_entries__smoothed"), cap=Coalesce("max_load", Value(default_cap))
     ).order_by(
         *first,
         F("smoothed").desc(),
@@ -104,7 +109,11 @@ def eligible_pros(city_id, trade: str, excluded_ids=(), *, default_cap: int | No
     """Pros who can take a job now, best first, annotated with `smoothed` and `cap`."""
     if default_cap is None:
         default_cap = _default_cap()
-    free = _available(city_id, trade).filter(_under_cap(default_cap))
+    free = Pro.objects.filter(
+        routing_entries__city_id=city_id,
+        routing_entries__trade=trade,
+        routing_entries__available=True,
+    ).filter(_under_cap(default_cap))
     return _ordered(free.exclude(pk__in=list(excluded_ids)), default_cap)
 
 
@@ -113,20 +122,38 @@ def nearby_pros(near: list[geo.Near], trade: str, excluded_ids=(), *, default_ca
     distance of the city they serve) and `served_city_id`: nearest city first, then the
     usual order. A pro who serves several of those cities comes once per city, nearest
     first; the caller takes the first."""
+    excluded_ids = list(excluded_ids)
     distance = Case(
-        *[When(service_areas__city_id=n.city_id, then=Value(n.km)) for n in near],
+        *[When(routing_entries__city_id=n.city_id, then=Value(n.km)) for n in near],
         output_field=FloatField(),
     )
+    entries = Q(routing_entries__city_id__in=[n.city_id for n in near])
+    if connection.features.allow_sliced_subqueries_with_in:
+        # Each city's own first page, off the index: the page across cities is among them.
+        entries = Q()
+        for n in near:
+            first = _first_entries(n.city_id, trade, excluded_ids, default_cap)
+            entries |= Q(routing_entries__pk__in=first)
     free = Pro.objects.filter(
-        active=True,
-        paused_at__isnull=True,
-        service_areas__city_id__in=[n.city_id for n in near],
-        trades__trade=trade,
+        entries, routing_entries__trade=trade, routing_entries__available=True
     ).filter(_under_cap(default_cap))
-    located = free.exclude(pk__in=list(excluded_ids)).annotate(
-        km=distance, served_city_id=F("service_areas__city_id")
+    located = free.exclude(pk__in=excluded_ids).annotate(
+        km=distance, served_city_id=F("routing_entries__city_id")
     )
     return _ordered(located, default_cap, "km")
+
+
+def _first_entries(city_id, trade: str, excluded_ids: list, default_cap: int) -> QuerySet:
+    """The ids of a city's first CANDIDATE_PAGE entries of pros who can take a job now, in
+    the usual order."""
+    entries = RoutingEntry.objects.filter(city_id=city_id, trade=trade, available=True)
+    free = entries.filter(_under_cap(default_cap, "pro__")).exclude(pro_id__in=excluded_ids)
+    return free.order_by(
+        F("smoothed").desc(),
+        "pro__current_load",
+        F("pro__last_assigned_at").asc(nulls_first=True),
+        "pro_id",
+    ).values("pk")[:CANDIDATE_PAGE]
 
 
 def claim_pro(
@@ -164,7 +191,7 @@ def route(city_id, trade: str, excluded_ids=(), now: datetime | None = None) -> 
     business = BusinessSettings.load()
     default_cap = business.max_pro_load
     candidates = eligible_pros(city_id, trade, excluded_ids, default_cap=default_cap)
-    pro, considered, taken = _claim_first(candidates, now, default_cap)
+    pro, considered, taken = _claim_first(candidates.exclude, now, default_cap)
     if pro is not None:
         reason = _reason(city_id, trade, considered, taken, excluded_ids)
         reason["chosen"] = {"id": str(pro.pk), "name": pro.name}
@@ -180,15 +207,16 @@ def route(city_id, trade: str, excluded_ids=(), now: datetime | None = None) -> 
     return RoutingResult(None, reason)
 
 
-def _claim_first(candidates: QuerySet, now, default_cap) -> tuple[Pro | None, list, list]:
+def _claim_first(unseen, now, default_cap) -> tuple[Pro | None, list, list]:
     """Claim the first candidate with a free place: (the pro or None, the pros considered,
-    the ids of those another router claimed first). A pro listed twice counts once."""
+    the ids of those another router claimed first). A pro listed twice counts once.
+    `unseen(pk__in=seen)` is the candidates but those seen, best first."""
     considered, taken = [], []
     while True:
         # The next page leaves out who was seen, not an offset: other routers' claims
         # change loads, and so the order, between pages.
         seen = [pro.pk for pro in considered]
-        page = list(candidates.exclude(pk__in=seen)[:CANDIDATE_PAGE])
+        page = list(unseen(pk__in=seen)[:CANDIDATE_PAGE])
         fresh = _first_of_each(page)
         considered += fresh
         for pro in fresh:
@@ -223,8 +251,10 @@ def _route_nearby(city_id, trade, excluded_ids, now, default_cap, business) -> R
     searched = {"radius_km": radius, "cities": len(near)}
     if not near:
         return RoutingResult(None, searched)
-    candidates = nearby_pros(near, trade, excluded_ids, default_cap=default_cap)
-    pro, considered, taken = _claim_first(candidates, now, default_cap)
+    def unseen(pk__in):
+        return nearby_pros(near, trade, [*excluded_ids, *pk__in], default_cap=default_cap)
+
+    pro, considered, taken = _claim_first(unseen, now, default_cap)
     searched["considered_count"] = len(considered)
     if pro is None:
         return RoutingResult(None, searched)
