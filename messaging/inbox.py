@@ -11,6 +11,7 @@ broker's redelivery finishes the work; a claim older than the task time limit is
 as abandoned wherever its holder ran.
 """
 
+import contextlib
 import logging
 import math
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def ingest(payload: dict) -> Ingested:
     message = normalise(payload)
     task = task_for(message.webhook_type)
     try:
-        with transaction.atomic():
+        with _savepoint():
             row = InboundMessage.objects.create(
                 webhook_type=message.webhook_type,
                 provider_message_id=message.provider_message_id,
@@ -122,6 +123,16 @@ def _log_delivery(what: str, message, inbound_id=None) -> None:
         what,
         extra=fields,
     )
+
+
+def _savepoint():
+    """Inside the caller's transaction a savepoint, so that a resend's unique-key error
+    leaves that transaction usable; outside one nothing: the insert commits by itself, one
+    statement instead of BEGIN, INSERT and COMMIT, and the database's write lock is held
+    for that statement alone."""
+    if transaction.get_connection().in_atomic_block:
+        return transaction.atomic()
+    return contextlib.nullcontext()
 
 
 def well_formed(value, depth: int = 0):

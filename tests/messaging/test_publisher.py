@@ -187,3 +187,16 @@ def test_a_process_that_exits_publishes_what_it_had_queued(tmp_path):
         for path in tmp_path.glob("*.msg")
     )
     assert published == sorted(f"row-{n}" for n in range(500))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_resend_is_a_duplicate_and_the_first_is_published_at_once(
+    client, broker_queue
+):
+    # No transaction around the request, as under gunicorn: the insert commits by itself.
+    payload = shapes.text("המזגן מטפטף")
+    answers = [post(client, payload).json()["status"] for _ in range(3)]
+
+    assert answers == ["stored", "duplicate", "duplicate"]
+    row = InboundMessage.objects.get()
+    assert broker_queue() == [(inbox.PROCESS_TASK, [str(row.pk)])]
