@@ -442,21 +442,11 @@ class Broker:
             "store_processed": False,
         }
 
-    def consumer(self) -> subprocess.Popen:
+    def consumer(self) -> "Consumer":
         options = {**self.transport_options(), "polling_interval": CONSUMER_POLL_SECONDS}
         if self.folder is None:
             options = {}
-        child = subprocess.Popen(
-            [sys.executable, "-c", CONSUMER, self.url, json.dumps(options), "follow"],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        if child.stdout.readline().strip() != "ready":
-            child.kill()
-            raise RuntimeError("the broker consumer did not start")
-        return child
+        return Consumer(self.url, options)
 
     def drain(self) -> list[str]:
         """Every task message waiting on the queue, taken off it: their inbound ids."""
@@ -488,15 +478,38 @@ class Broker:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def stop_consumer(child: subprocess.Popen) -> list[tuple[str, float]]:
-    """Stop a following consumer once the queue is empty: [(inbound id, monotonic time)]."""
-    child.send_signal(signal.SIGTERM)
-    output, _ = child.communicate(timeout=60)
-    received = []
-    for line in output.splitlines():
-        inbound_id, _, at = line.partition(" ")
-        received.append((_hex(inbound_id), float(at)))
-    return received
+class Consumer:
+    """The consumer process, its lines read as they come (a full pipe would stall it)."""
+
+    def __init__(self, url: str, options: dict):
+        self.child = subprocess.Popen(
+            [sys.executable, "-c", CONSUMER, url, json.dumps(options), "follow"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        if self.child.stdout.readline().strip() != "ready":
+            self.child.kill()
+            raise RuntimeError("the broker consumer did not start")
+        self.lines = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.child.stdout:
+            self.lines.append(line)
+
+    def stop(self) -> list[tuple[str, float]]:
+        """Stop once the queue is empty: [(inbound id, monotonic time received)]."""
+        self.child.send_signal(signal.SIGTERM)
+        self.child.wait(timeout=60)
+        self.reader.join(timeout=10)
+        received = []
+        for line in self.lines:
+            inbound_id, _, at = line.strip().partition(" ")
+            received.append((_hex(inbound_id), float(at)))
+        return received
 
 
 def _hex(inbound_id: str | None) -> str:
@@ -542,22 +555,25 @@ def latency_client(port, bodies, token, log, until, count, pause) -> None:
         try:
             conn.request("POST", "/webhook", body, headers)
             response = conn.getresponse()
-            outcome = json.loads(response.read()).get("status", "")
-        except (OSError, http.client.HTTPException, ValueError):
+            data = response.read()
+            outcome = json.loads(data).get("status", "") if response.status == 200 else ""
+            outcome = outcome or f"HTTP {response.status}"
+        except (OSError, http.client.HTTPException, ValueError) as error:
             conn.close()
-            outcome = "error"
+            outcome = type(error).__name__
         log.append((bodies.last_id, sent, time.monotonic(), outcome))
         if pause:
             time.sleep(pause)
     conn.close()
 
 
-def run_latency(port, token, chats, run_tag, clients, seconds, count, pause) -> list:
+def run_latency(port, token, chats, run_tag, clients, seconds, count, pause, first) -> list:
+    """`clients` threads from client number `first` on (each number its own idMessages)."""
     log, until = [], time.monotonic() + seconds
     threads = [
         threading.Thread(
             target=latency_client,
-            args=(port, WebhookBodies(chats, run_tag, 0x80 + i), token, log, until, count, pause),
+            args=(port, WebhookBodies(chats, run_tag, first + i), token, log, until, count, pause),
             daemon=True,
         )
         for i in range(clients)
@@ -589,6 +605,7 @@ def latency_figures(log: list, rows_by_message: dict, received: dict) -> dict:
 
     return {
         "webhooks": len(log),
+        "outcomes": dict(Counter(outcome for *_, outcome in log)),
         "stored": len(to_queue) + lost,
         "not_received": lost,
         "sent_to_queue_p50_ms": ms(to_queue, 0.5),
@@ -826,12 +843,12 @@ def measure_latency(args, port: int, token: str, chats, run_tag) -> dict[str, li
     if args.latency_requests:
         say(f"bench: enqueue latency, {args.latency_requests} webhooks one at a time ...")
         logs["one at a time"] = run_latency(
-            port, token, chats, run_tag, 1, 600, args.latency_requests, LATENCY_PAUSE_SECONDS
+            port, token, chats, run_tag, 1, 600, args.latency_requests, LATENCY_PAUSE_SECONDS, 0x80
         )
     if args.latency_seconds:
         say(f"bench: enqueue latency, {args.concurrency} clients for {args.latency_seconds} s ...")
         logs[f"{args.concurrency} clients back to back"] = run_latency(
-            port, token, chats, run_tag, args.concurrency, args.latency_seconds, 10**9, 0
+            port, token, chats, run_tag, args.concurrency, args.latency_seconds, 10**9, 0, 0x100
         )
     return logs
 
@@ -866,7 +883,7 @@ def main(argv=None) -> int:
         if server is not None:
             stop(server)  # the workers publish what they still hold as they exit
         if consumer is not None:
-            received = stop_consumer(consumer)
+            received = consumer.stop()
         published += [inbound_id for inbound_id, _ in received] + broker.drain()
         broker.remove()
         rows = stored_rows(db_path)
