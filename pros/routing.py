@@ -251,6 +251,7 @@ def _route_nearby(city_id, trade, excluded_ids, now, default_cap, business) -> R
     searched = {"radius_km": radius, "cities": len(near)}
     if not near:
         return RoutingResult(None, searched)
+
     def unseen(pk__in):
         return nearby_pros(near, trade, [*excluded_ids, *pk__in], default_cap=default_cap)
 
