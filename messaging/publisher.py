@@ -55,9 +55,9 @@ class Publisher:
         os.register_at_fork(after_in_child=self._reset)
 
     def _reset(self) -> None:
-        # In a forked child the parent's connection stays referenced: closing it here
-        # would shut down the socket the parent still uses.
-        self._inherited = [getattr(self, "_connection", None)]
+        # In a forked child the parents' connections stay referenced: closing one here
+        # could shut down a socket a parent still uses.
+        self._inherited = [*getattr(self, "_inherited", []), getattr(self, "_connection", None)]
         self._queue = queue.SimpleQueue()
         self._thread = None
         self._start_lock = threading.Lock()
