@@ -4,11 +4,11 @@ exactly once.
 The webhook stores a delivery once (a unique key makes a resend a no-op) and hands it to
 the workers after the row is committed, through the process's publisher thread
 (messaging.publisher); rows that never reached the broker are enqueued by the recovery
-sweep. A worker claims with a conditional update and
-only the caller whose update changed a row goes on. A claim held by a process that no
-longer exists on this host (a worker child killed mid-task) is taken over at once, so the
-broker's redelivery finishes the work; a claim older than the task time limit is treated
-as abandoned wherever its holder ran.
+sweep. A worker claims with a conditional update and only the caller whose update changed
+a row goes on. A claim held by a process that no longer exists on this host (a worker
+child killed mid-task) is taken over at once, so the broker's redelivery finishes the
+work; a claim older than the task time limit is treated as abandoned wherever its holder
+ran.
 """
 
 import contextlib
