@@ -409,7 +409,8 @@ idle_since = None
 for body in messages:
     if body is not None:
         idle_since = None
-        print(body[0][0], time.monotonic(), flush=True)
+        args = body[0] if isinstance(body, list) and body else None
+        print(args[0] if args else "-", time.monotonic(), flush=True)
         continue
     idle_since = idle_since or time.monotonic()
     if (stopping or mode == "drain") and time.monotonic() - idle_since >= 0.5:
