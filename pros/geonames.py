@@ -16,7 +16,8 @@ An entry GeoNames' extract lacks keeps the coordinates recorded in the data file
 their source ("coord_source"); they are never guessed here.
 
 The Arabic-script and Cyrillic names of the place become the entry's aliases (unless
-another entry has the same name), and one of each is shown: `name_ar` and `name_ru`. The
+another entry has the same name, or the entry excludes the name; spellings a person added
+in those scripts are kept), and one of each is shown: `name_ar` and `name_ru`. The
 shown one is the name the others agree with most (the fewest letters apart from all the
 place's names in that script), among names written in Arabic or Russian letters only.
 A name a person chose in the data file is kept while the place still carries it.
@@ -327,6 +328,19 @@ def _plain_aliases(record: dict) -> list[str]:
     ]
 
 
+def _written_in_script(record: dict, from_geonames: list[str]) -> list[str]:
+    """Arabic-script and Cyrillic aliases the data file has and GeoNames does not give (a
+    spelling customers use, written by a person): kept, unless the entry excludes them."""
+    excluded = {_alias_key(name) for name in record.get("exclude", [])}
+    return [
+        a
+        for a in record.get("aliases", [])
+        if (_ARABIC_SCRIPT.search(a) or _CYRILLIC.search(a))
+        and a not in from_geonames
+        and _alias_key(a) not in excluded
+    ]
+
+
 def _without(place: Place, excluded: list[str]) -> Place:
     """The place without the names the entry excludes (a name GeoNames gives it wrongly)."""
     keys = {_alias_key(name) for name in excluded}
@@ -344,8 +358,8 @@ def refresh(records: list[dict], index: PlaceIndex) -> Refresh:
 
     An entry GeoNames places gets its coordinates and id (a `coord_source` it had is
     dropped); one it does not keeps what the file records. Arabic-script and Cyrillic
-    aliases are GeoNames' own: they are replaced by the place's names on every refresh,
-    while the aliases a person wrote in Hebrew and Latin letters are never touched."""
+    aliases follow the place's names, and those a person added that GeoNames lacks are
+    kept (an `exclude` removes one); aliases in Hebrew and Latin letters are never touched."""
     places = {r["slug"]: p for r in records if (p := index.match(r)) is not None}
     additions = _new_aliases(records, places)
     result = Refresh(records=[])
@@ -366,7 +380,10 @@ def refresh(records: list[dict], index: PlaceIndex) -> Refresh:
                     updated[key] = chosen
                 else:
                     updated.pop(key, None)
-            updated["aliases"] = _plain_aliases(record) + additions.get(record["slug"], [])
+            from_geonames = additions.get(record["slug"], [])
+            updated["aliases"] = (
+                _plain_aliases(record) + from_geonames + _written_in_script(record, from_geonames)
+            )
         updated = _ordered(updated)
         if updated != record:
             result.changes.append(_describe_change(record, updated))

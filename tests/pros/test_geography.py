@@ -108,3 +108,23 @@ def test_a_dry_run_writes_nothing(data_file):
 
     assert "2 would change" in out
     assert data_file.read_text(encoding="utf-8") == before
+
+
+@pytest.mark.django_db
+def test_spellings_a_person_added_survive_a_refresh_and_an_excluded_name_does_not(tmp_path):
+    records = json.loads(CITIES_FILE.read_text(encoding="utf-8"))
+    for record in records:
+        if record["slug"] == "netanya":
+            record["aliases"] += ["Нетанйа", "نتانيا الساحل"]  # not GeoNames' names
+        if record["slug"] == "lod":
+            record["aliases"].append("لاد")  # GeoNames' name, but also "and kids" ("ولاد")
+    path = tmp_path / "cities.json"
+    path.write_text(geonames.dumps(records), encoding="utf-8")
+
+    out = refresh(path=path)
+
+    refreshed = {r["slug"]: r for r in json.loads(path.read_text(encoding="utf-8"))}
+    assert {"Нетанйа", "نتانيا الساحل"} <= set(refreshed["netanya"]["aliases"])
+    assert "لاد" not in refreshed["lod"]["aliases"] and "لاد" in refreshed["lod"]["exclude"]
+    assert "changed  lod: 1 aliases dropped" in out
+    assert "netanya" not in out
