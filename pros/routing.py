@@ -52,6 +52,10 @@ from pros.routing_index import smoothed as smoothed  # part of this module's int
 
 CANDIDATE_PAGE = 20  # candidates fetched at once; the next page only when all were taken
 REASON_CANDIDATES = 10  # candidates listed in the stored reason
+# `available IN (true)` rather than `available = true`: Django writes the latter as the bare
+# column, which SQLite cannot match to the index's third column, and the first page would
+# then be sorted whole instead of read in index order.
+AVAILABLE = [True]
 
 
 @dataclass
@@ -112,7 +116,7 @@ def eligible_pros(city_id, trade: str, excluded_ids=(), *, default_cap: int | No
     free = Pro.objects.filter(
         routing_entries__city_id=city_id,
         routing_entries__trade=trade,
-        routing_entries__available=True,
+        routing_entries__available__in=AVAILABLE,
     ).filter(_under_cap(default_cap))
     return _ordered(free.exclude(pk__in=list(excluded_ids)), default_cap)
 
@@ -135,7 +139,7 @@ def nearby_pros(near: list[geo.Near], trade: str, excluded_ids=(), *, default_ca
             first = _first_entries(n.city_id, trade, excluded_ids, default_cap)
             entries |= Q(routing_entries__pk__in=first)
     free = Pro.objects.filter(
-        entries, routing_entries__trade=trade, routing_entries__available=True
+        entries, routing_entries__trade=trade, routing_entries__available__in=AVAILABLE
     ).filter(_under_cap(default_cap))
     located = free.exclude(pk__in=excluded_ids).annotate(
         km=distance, served_city_id=F("routing_entries__city_id")
@@ -146,7 +150,7 @@ def nearby_pros(near: list[geo.Near], trade: str, excluded_ids=(), *, default_ca
 def _first_entries(city_id, trade: str, excluded_ids: list, default_cap: int) -> QuerySet:
     """The ids of a city's first CANDIDATE_PAGE entries of pros who can take a job now, in
     the usual order."""
-    entries = RoutingEntry.objects.filter(city_id=city_id, trade=trade, available=True)
+    entries = RoutingEntry.objects.filter(city_id=city_id, trade=trade, available__in=AVAILABLE)
     free = entries.filter(_under_cap(default_cap, "pro__")).exclude(pro_id__in=excluded_ids)
     return free.order_by(
         F("smoothed").desc(),
