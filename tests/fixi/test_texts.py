@@ -366,7 +366,7 @@ CUSTOMER = {
 HEBREW_ONLY = {
     "pro_buttons": ((), []),
     "pro_job_offer": ((LEAD, TUESDAY), ["Herzl 12", "חיפה", "Dana", "10:00", "📎"]),
-    "pro_approved": ((LEAD, TUESDAY), ["Herzl 12", "Dana Cohen", "972501234567", "10:00"]),
+    "pro_approved": ((LEAD, TUESDAY), ["Herzl 12", "Dana Cohen", "050-123-4567", "10:00"]),
     "pro_rejected_ack": ((), []),
     "pro_late_answer": ((), []),
     "pro_already_answered": ((True,), []),
