@@ -24,6 +24,7 @@ from bench.common import REPO
 from bench.pipeline import working_days
 
 sys.path.insert(0, str(REPO))
+from tests.fakes.gemini import reading as gemini_reading
 from tests.fakes.green_api import FakeGreenApi
 from tests.messaging import shapes
 
@@ -280,21 +281,7 @@ class Reader:
             self._count("unknown")
             return "not json"  # refused by the schema check: the offline dispatcher reads it
         self._count("dispatch")
-        answer = {
-            "city": "",
-            "issue_type": "other",
-            "urgent": False,
-            "urgency_reason": "none",
-            "language": "he" if HEBREW.search("\n".join(latest)) else "en",
-            "summary": "",
-            "address": "",
-            "requested_date": "",
-            "requested_time": "",
-            "time_of_day": "none",
-            "customer_name": "",
-            "intent": "describe",
-            "transcript": "",
-        }
+        answer = gemini_reading(language="he" if HEBREW.search("\n".join(latest)) else "en")
         for facts in known:
             answer.update({key: value for key, value in facts.items() if key != "intent"})
         intents = [

@@ -59,6 +59,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bench.common import REPO, children, cpu_seconds, machine, manage, say, tail
+from tests.fakes.gemini import reading as gemini_reading
 
 RATIO_GOAL = 0.25
 RSS_GOAL_MB = 300
@@ -130,20 +131,15 @@ class Messages:
                 f"בשעה {hour}:00? תודה, {name} #{index}"
             )
             chat = f"97252{index:07d}@c.us"  # demo pros are 050-5550xxx: never a customer
-            self.readings[text] = {
-                "city": city,
-                "issue_type": trade,
-                "urgent": False,
-                "urgency_reason": "none",
-                "language": "he",
-                "summary": request,
-                "address": f"{street} {number}, {city}",
-                "requested_date": day.isoformat(),
-                "requested_time": f"{hour:02d}:00",
-                "time_of_day": "none",
-                "customer_name": name,
-                "transcript": "",
-            }
+            self.readings[text] = gemini_reading(
+                city=city,
+                issue_type=trade,
+                summary=request,
+                address=f"{street} {number}, {city}",
+                requested_date=day.isoformat(),
+                requested_time=f"{hour:02d}:00",
+                customer_name=name,
+            )
             self.payloads.append(webhook(chat, name, text, f"BAE5{run_tag}{index:08X}"))
             later, later_text, self.readings[later_text] = follow_up(self.payloads[-1], index)
             self.follow_ups.append(later)
@@ -515,21 +511,7 @@ def follow_up(payload: dict, index: int) -> tuple[dict, str, dict]:
     chat = payload["senderData"]["chatId"]
     name = payload["senderData"]["senderName"]
     text = f"הקוד בכניסה לבניין הוא {1000 + index}, קומה {index % 9 + 1}"
-    reading = {
-        "city": "",
-        "issue_type": "other",
-        "urgent": False,
-        "urgency_reason": "none",
-        "language": "he",
-        "summary": "",
-        "address": "",
-        "requested_date": "",
-        "requested_time": "",
-        "time_of_day": "none",
-        "customer_name": "",
-        "transcript": "",
-        "intent": "describe",
-    }
+    reading = gemini_reading()
     return webhook(chat, name, text, payload["idMessage"] + "F"), text, reading
 
 

@@ -73,6 +73,27 @@ def error_body(status: int, message: str = "") -> dict:
     }
 
 
+def reading(**fields) -> dict:
+    """A dispatcher answer in ai.schemas' shape: every field empty (the schema's defaults)
+    unless given."""
+    empty = {
+        "city": "",
+        "issue_type": "other",
+        "urgent": False,
+        "urgency_reason": "none",
+        "language": "he",
+        "summary": "",
+        "address": "",
+        "requested_date": "",
+        "requested_time": "",
+        "time_of_day": "none",
+        "customer_name": "",
+        "transcript": "",
+        "intent": "describe",
+    }
+    return {**empty, **fields}
+
+
 @dataclass
 class _Scripted:
     kind: str  # "json" | "text" | "error" | "block" | "raw"

@@ -28,6 +28,7 @@ from messaging.models import OutboundKind, OutboundMessage
 from pros.models import Pro
 from scheduling.models import Slot
 from tests.factories import CityFactory, PriceItemFactory, ProFactory, SlotFactory
+from tests.fakes import gemini as fakes
 from tests.messaging import shapes
 
 pytestmark = pytest.mark.django_db
@@ -370,22 +371,16 @@ def test_a_reminder_comes_in_the_customers_language_and_its_word_confirms(plumbe
 
 def gemini_reading(language: str, **changes) -> dict:
     """What the model reads in SAYS[language].job: Hebrew summary, the customer's language."""
-    return {
+    job = {
         "city": SAYS[language].city,
         "issue_type": "plumbing",
-        "urgent": False,
-        "urgency_reason": "none",
         "language": language,
         "summary": "נזילה מתחת לכיור במטבח",
         "address": SAYS[language].address,
         "requested_date": tomorrow_at(10).date().isoformat(),
         "requested_time": "10:00",
-        "time_of_day": "none",
-        "customer_name": "",
-        "intent": "describe",
-        "transcript": "",
-        **changes,
     }
+    return fakes.reading(**{**job, **changes})
 
 
 def gemini(reading: dict, persona_text: str = "", price_ids=()):

@@ -24,7 +24,7 @@ from messaging import inbox
 from messaging.models import OutboundKind, OutboundMessage
 from scheduling.models import Slot
 from tests.factories import CityFactory, PriceItemFactory, ProFactory, SlotFactory
-from tests.fakes.gemini import MODELS
+from tests.fakes.gemini import MODELS, reading
 from tests.messaging import shapes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,26 +56,6 @@ def haifa_plumber():
         start = tomorrow_at(hour)
         SlotFactory(pro=pro, start=start, end=start + dt.timedelta(hours=1))
     return pro
-
-
-def reading(**fields) -> dict:
-    """What Gemini answers for a customer's message (the dispatcher's schema)."""
-    empty = {
-        "city": "",
-        "issue_type": "other",
-        "urgent": False,
-        "urgency_reason": "none",
-        "language": "he",
-        "summary": "",
-        "address": "",
-        "requested_date": "",
-        "requested_time": "",
-        "time_of_day": "none",
-        "customer_name": "",
-        "transcript": "",
-        "intent": "describe",
-    }
-    return {**empty, **fields}
 
 
 def turn(text: str) -> tuple[str, list[str]]:
